@@ -1,0 +1,58 @@
+// beyond train <model> [--config F] [--set k=v ...] [--out DIR] [--resume [PATH]]
+#include <torch/torch.h>
+
+#include "beyond/core/error.h"
+#include "beyond/core/log.h"
+#include "beyond/engine/config.h"
+#include "beyond/tasks/run.h"
+#include "commands.h"
+
+namespace beyond::cli {
+
+int& exit_status() {
+  static int status = 0;
+  return status;
+}
+
+namespace {
+struct TrainArgs {
+  std::string model;
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::string out;
+  std::string resume;
+};
+
+void run_train(const TrainArgs& a) {
+  Config cfg = Config::builtin(a.model);
+  if (!a.config_file.empty()) cfg.merge(Config::from_file(a.config_file));
+  for (const auto& s : a.sets) cfg.set_assignment(s);
+  RunOptions options;
+  options.out_dir = a.out.empty() ? "runs/" + a.model : a.out;
+  options.resume = a.resume;
+  auto result = train_run(cfg, options);
+  if (result.status == TrainResult::Status::Interrupted) exit_status() = 130;
+}
+}  // namespace
+
+void add_train(CLI::App& app, const GlobalOptions&) {
+  auto args = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier)");
+  cmd->add_option("model", args->model, "model to train: " + [] {
+    std::string s;
+    for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  }())->required();
+  cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
+  cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
+  cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
+  cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
+      ->expected(0, 1)
+      ->default_str("latest");
+  cmd->callback([args, cmd] {
+    if (cmd->count("--resume") && args->resume.empty()) args->resume = "latest";
+    run_train(*args);
+  });
+}
+
+}  // namespace beyond::cli

@@ -1,0 +1,22 @@
+#pragma once
+// One function per subcommand; each adds itself to the app and runs when selected.
+#include <CLI/CLI.hpp>
+
+namespace beyond::cli {
+
+/// Options shared by every subcommand.
+struct GlobalOptions {
+  int threads = 0;  // 0 = one per core
+  bool quiet = false;
+};
+
+void add_train(CLI::App& app, const GlobalOptions& global);
+void add_eval(CLI::App& app, const GlobalOptions& global);
+void add_sample(CLI::App& app, const GlobalOptions& global);
+void add_demo(CLI::App& app, const GlobalOptions& global);
+void add_config(CLI::App& app, const GlobalOptions& global);
+
+/// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
+int& exit_status();
+
+}  // namespace beyond::cli

@@ -1,0 +1,46 @@
+#pragma once
+/// Training checkpoints: `DIR/checkpoints/step_00001234.pt`, each written atomically (a crash leaves
+/// the previous checkpoints intact), the last `keep_last` kept. A checkpoint holds every module's
+/// parameters and buffers, every optimizer's state, the global step and the RNG state, so a resumed
+/// run continues exactly where the stopped one was.
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace beyond {
+
+struct TrainingState {
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules;
+  std::map<std::string, torch::optim::Optimizer*> optimizers;
+};
+
+class CheckpointManager {
+ public:
+  CheckpointManager(std::string run_dir, int64_t keep_last);
+
+  /// Writes the checkpoint of `step` atomically and prunes old ones. Returns its path.
+  std::string save(const TrainingState& state, int64_t step) const;
+  /// Restores `state` from `path` and returns its step. Throws beyond::Error naming the file if it is
+  /// truncated or does not match the model; nothing on disk is changed.
+  int64_t load(const TrainingState& state, const std::string& path) const;
+
+  /// Checkpoint paths, oldest first.
+  std::vector<std::string> list() const;
+  /// The newest checkpoint, or "" if there is none.
+  std::string latest() const;
+  std::string directory() const { return dir_; }
+
+ private:
+  std::string dir_;
+  int64_t keep_last_;
+};
+
+/// Loads only the modules' weights from a checkpoint (for eval / sample).
+int64_t load_weights(const std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>& modules,
+                     const std::string& path);
+
+}  // namespace beyond

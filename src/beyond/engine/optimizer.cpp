@@ -1,0 +1,69 @@
+#include "beyond/engine/optimizer.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "beyond/core/error.h"
+#include "beyond/engine/config.h"
+
+namespace beyond {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const std::string& section,
+                                                        const std::vector<torch::Tensor>& params) {
+  const std::string name = cfg.get_string(section + ".name");
+  const double lr = cfg.get_double(section + ".lr");
+  const double wd = cfg.get_double(section + ".weight_decay");
+  BEYOND_CHECK_USAGE(lr > 0, section, ".lr must be positive, got ", lr);
+  if (name == "sgd") {
+    return std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(lr).momentum(cfg.get_double(section + ".momentum")).weight_decay(wd));
+  }
+  auto betas = cfg.get_doubles(section + ".betas");
+  BEYOND_CHECK_USAGE(betas.size() == 2, section, ".betas must hold two numbers, got ", betas.size());
+  const double eps = cfg.get_double(section + ".eps");
+  if (name == "adam") {
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(lr).betas({betas[0], betas[1]}).eps(eps).weight_decay(wd));
+  }
+  if (name == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(lr).betas({betas[0], betas[1]}).eps(eps).weight_decay(wd));
+  }
+  throw UsageError(str("unknown optimizer '", name, "' in ", section, ".name (use sgd, adam or adamw)"));
+}
+
+void set_learning_rate(torch::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
+}
+
+LrSchedule LrSchedule::from_config(const Config& cfg, const std::string& section, int64_t total_steps) {
+  LrSchedule s;
+  s.kind = cfg.get_string(section + ".schedule");
+  s.base_lr = cfg.get_double(section + ".lr");
+  s.min_lr = cfg.get_double(section + ".min_lr");
+  s.warmup_steps = cfg.get_int(section + ".warmup_steps");
+  s.step_size = cfg.get_int(section + ".step_size");
+  s.gamma = cfg.get_double(section + ".gamma");
+  s.total_steps = std::max<int64_t>(1, total_steps);
+  BEYOND_CHECK_USAGE(s.kind == "constant" || s.kind == "step" || s.kind == "cosine", "unknown schedule '", s.kind,
+                     "' in ", section, ".schedule (use constant, step or cosine)");
+  BEYOND_CHECK_USAGE(s.kind != "step" || s.step_size > 0, section, ".step_size must be positive for a step schedule");
+  BEYOND_CHECK_USAGE(s.warmup_steps >= 0, section, ".warmup_steps must be >= 0");
+  return s;
+}
+
+double LrSchedule::at(int64_t step) const {
+  double lr = base_lr;
+  if (kind == "step") {
+    lr = base_lr * std::pow(gamma, static_cast<double>(step / step_size));
+  } else if (kind == "cosine") {
+    const double span = std::max<int64_t>(1, total_steps - warmup_steps);
+    const double t = std::clamp(static_cast<double>(step - warmup_steps) / span, 0.0, 1.0);
+    lr = min_lr + 0.5 * (base_lr - min_lr) * (1.0 + std::cos(M_PI * t));
+  }
+  if (warmup_steps > 0 && step < warmup_steps) lr *= static_cast<double>(step + 1) / warmup_steps;
+  return lr;
+}
+
+}  // namespace beyond

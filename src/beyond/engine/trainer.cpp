@@ -1,0 +1,213 @@
+#include "beyond/engine/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "beyond/core/log.h"
+#include "beyond/core/progress.h"
+#include "beyond/core/rng.h"
+#include "beyond/engine/checkpoint.h"
+#include "beyond/engine/config.h"
+#include "beyond/engine/interrupt.h"
+#include "beyond/engine/metrics_log.h"
+#include "beyond/engine/optimizer.h"
+
+namespace beyond {
+namespace fs = std::filesystem;
+
+TrainerOptions TrainerOptions::from_config(const Config& cfg) {
+  TrainerOptions o;
+  o.steps(cfg.get_int("train.steps"))
+      .epochs(cfg.get_int("train.epochs"))
+      .clip_grad_norm(cfg.get_double("train.clip_grad_norm"))
+      .log_every(cfg.get_int("train.log_every"))
+      .eval_every(cfg.get_int("train.eval_every"))
+      .checkpoint_every(cfg.get_int("train.checkpoint_every"))
+      .keep_last(cfg.get_int("train.keep_last"))
+      .seed(static_cast<uint64_t>(cfg.get_int("seed")));
+  return o;
+}
+
+namespace {
+
+struct Part {
+  OptimizedPart spec;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  LrSchedule schedule;
+};
+
+/// Runs `fn` with the RNG forked from a fixed seed and restored afterwards, so evaluation and
+/// pictures are reproducible and never shift the training stream (exact resume depends on it).
+template <typename Fn>
+auto with_forked_rng(uint64_t seed, Fn&& fn) {
+  const std::string saved = save_rng_state();
+  seed_everything(seed);
+  struct Restore {
+    const std::string& s;
+    ~Restore() { load_rng_state(s); }
+  } restore{saved};
+  return fn();
+}
+
+std::string format_metrics(const Metrics& m) {
+  std::string out;
+  for (const auto& [k, v] : m) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%s%s %.4g", out.empty() ? "" : ", ", k.c_str(), v);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Trainer::Impl : StepContext {
+  std::shared_ptr<Task> task;
+  TrainerOptions options;
+  std::map<std::string, Part> parts;
+  CheckpointManager checkpoints;
+  int64_t current_step = 0;
+  int64_t total_steps = 0;
+
+  Impl(std::shared_ptr<Task> t, const Config& cfg, TrainerOptions o)
+      : task(std::move(t)), options(std::move(o)), checkpoints(options.run_dir(), options.keep_last()) {
+    total_steps = options.steps() > 0 ? options.steps() : options.epochs() * task->steps_per_epoch();
+    BEYOND_CHECK_USAGE(total_steps > 0, "nothing to train: train.steps and train.epochs give 0 steps");
+    for (auto& spec : task->parts()) {
+      Part p;
+      p.optimizer = make_optimizer(cfg, spec.config_section, spec.parameters);
+      p.schedule = LrSchedule::from_config(cfg, spec.config_section, total_steps);
+      p.spec = std::move(spec);
+      parts.emplace(p.spec.name, std::move(p));
+    }
+  }
+
+  int64_t step() const override { return current_step; }
+
+  void optimize(const std::string& name, const torch::Tensor& loss) override {
+    auto it = parts.find(name);
+    BEYOND_CHECK(it != parts.end(), "task asked to optimize unknown part '", name, "'");
+    Part& part = it->second;
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) throw_non_finite("loss", name, value);
+    part.optimizer->zero_grad();
+    loss.backward();
+    if (options.clip_grad_norm() > 0) {
+      const double norm = torch::nn::utils::clip_grad_norm_(part.spec.parameters, options.clip_grad_norm());
+      if (!std::isfinite(norm)) throw_non_finite("gradient norm", name, norm);
+    }
+    part.optimizer->step();
+  }
+
+  [[noreturn]] void throw_non_finite(const char* what, const std::string& part, double value) const {
+    const std::string last = checkpoints.latest();
+    throw NonFiniteLossError(str(
+        "the ", what, " of part '", part, "' is ", value, " at step ", current_step, "; training stopped. ",
+        last.empty() ? std::string("No checkpoint was written yet. ")
+                     : "The last good checkpoint is " + last + " (continue with --resume). ",
+        "Lower optim.lr or set train.clip_grad_norm."));
+  }
+
+  TrainingState state() {
+    TrainingState s;
+    s.modules = task->modules();
+    for (auto& [name, part] : parts) s.optimizers[name] = part.optimizer.get();
+    return s;
+  }
+
+  int64_t resume_step() {
+    if (options.resume().empty()) return 0;
+    std::string path = options.resume() == "latest" ? checkpoints.latest() : options.resume();
+    BEYOND_CHECK_USAGE(!path.empty(), "--resume: no checkpoint in ", checkpoints.directory(),
+                       " (train without --resume to start fresh)");
+    const int64_t step = checkpoints.load(state(), path);
+    log::info(str("resumed from ", path, " at step ", step));
+    return step;
+  }
+
+  Metrics evaluate(MetricsLog& log, int64_t step) {
+    Metrics m = with_forked_rng(options.seed() + 1000003, [&] {
+      torch::NoGradGuard no_grad;
+      task->train_mode(false);
+      Metrics r = task->evaluate();
+      if (options.visualize()) task->visualize((fs::path(options.run_dir()) / "images").string());
+      task->train_mode(true);
+      return r;
+    });
+    log.append({step, "eval", m});
+    log::info(str("step ", step, " eval: ", format_metrics(m)));
+    return m;
+  }
+
+  TrainResult run() {
+    fs::create_directories(options.run_dir());
+    fs::create_directories(fs::path(options.run_dir()) / "images");
+    const int64_t start = resume_step();
+    const std::string metrics_path = (fs::path(options.run_dir()) / "metrics.jsonl").string();
+    if (start == 0) fs::remove(metrics_path);
+    MetricsLog log(metrics_path, start);
+    InterruptGuard interrupt_guard;
+
+    TrainResult result;
+    task->seek(start);
+    task->train_mode(true);
+    ProgressBar bar(total_steps, "train");
+    Metrics window;
+    int64_t window_count = 0;
+    auto window_start = std::chrono::steady_clock::now();
+    int64_t last_saved = -1;
+
+    for (current_step = start; current_step < total_steps; ++current_step) {
+      for (auto& [name, part] : parts) set_learning_rate(*part.optimizer, part.schedule.at(current_step));
+      Metrics m = task->train_step(*this);
+      for (const auto& [k, v] : m) window[k] += v;
+      ++window_count;
+      const int64_t done = current_step + 1;
+
+      if (done % options.log_every() == 0 || done == total_steps) {
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+        Metrics avg;
+        for (const auto& [k, v] : window) avg[k] = v / window_count;
+        for (const auto& [name, part] : parts) avg["lr/" + name] = part.schedule.at(current_step);
+        avg["steps_per_s"] = window_count / std::max(secs, 1e-9);
+        log.append({done, "train", avg});
+        bar.update(done, format_metrics(avg));
+        window.clear();
+        window_count = 0;
+        window_start = std::chrono::steady_clock::now();
+      }
+      if (options.eval_every() > 0 && done % options.eval_every() == 0 && done != total_steps) {
+        result.final_metrics = evaluate(log, done);
+      }
+      if (options.checkpoint_every() > 0 && done % options.checkpoint_every() == 0) {
+        result.checkpoint = checkpoints.save(state(), done);
+        last_saved = done;
+      }
+      if (interrupt_requested()) {
+        if (last_saved != done) result.checkpoint = checkpoints.save(state(), done);
+        bar.finish("interrupted");
+        log::warn(str("interrupted at step ", done, "; checkpoint ", result.checkpoint,
+                      " (continue with --resume)"));
+        result.status = TrainResult::Status::Interrupted;
+        result.step = done;
+        return result;
+      }
+    }
+    bar.finish();
+    result.step = total_steps;
+    result.final_metrics = evaluate(log, total_steps);
+    if (last_saved != total_steps) result.checkpoint = checkpoints.save(state(), total_steps);
+    return result;
+  }
+};
+
+Trainer::Trainer(std::shared_ptr<Task> task, const Config& cfg, TrainerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(task), cfg, std::move(options))) {}
+Trainer::~Trainer() = default;
+TrainResult Trainer::run() { return impl_->run(); }
+
+}  // namespace beyond
