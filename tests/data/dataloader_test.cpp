@@ -107,7 +107,7 @@ TEST(DataLoader, SeekEqualsBatchAtEqualsFreshStream) {
   const auto opts = DataLoaderOptions().batch_size(8).seed(5);
   DataLoader fresh(ds, opts);
   std::vector<Batch> stream;
-  for (int i = 0; i < 20; ++i) stream.push_back(fresh.next());
+  for (int i = 0; i < 21; ++i) stream.push_back(fresh.next());
 
   DataLoader seeker(ds, opts);
   seeker.next();  // start the prefetch thread, then seek away from it

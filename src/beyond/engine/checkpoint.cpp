@@ -33,17 +33,26 @@ std::string tensor_to_bytes(const torch::Tensor& t) {
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), c.numel());
 }
 
-torch::serialize::InputArchive open_archive(const std::string& path) {
+/// `previous` is the checkpoint to suggest instead ("" if none).
+torch::serialize::InputArchive open_archive(const std::string& path, const std::string& previous = "") {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
   } catch (const c10::Error& e) {
     throw Error(str("checkpoint ", path, " cannot be read: it is truncated or damaged (",
-                    std::string(e.what_without_backtrace()).substr(0, 160),
-                    "). It was left as it is; delete it to resume from the previous checkpoint, "
-                    "or pass an earlier one with --resume PATH"));
+                    std::string(e.what_without_backtrace()).substr(0, 160), "). It was left as it is; ",
+                    previous.empty() ? std::string("there is no earlier checkpoint to resume from")
+                                     : "resume from the previous one with --resume " + previous));
   }
   return archive;
+}
+
+void check_shape(const std::map<std::string, std::vector<int64_t>>& expected, const std::string& key,
+                 const torch::Tensor& loaded, const std::string& module, const std::string& path) {
+  const auto& want = expected.at(key);
+  BEYOND_CHECK(loaded.sizes().vec() == want, "checkpoint ", path, " does not match module '", module, "': ", key,
+               " has shape ", loaded.sizes(), " in the checkpoint but ", c10::IntArrayRef(want),
+               " in the model (was it written with another config?)");
 }
 
 void load_modules(torch::serialize::InputArchive& archive,
@@ -53,7 +62,14 @@ void load_modules(torch::serialize::InputArchive& archive,
     torch::serialize::InputArchive sub;
     try {
       archive.read("module." + name, sub);
+      // Module::load replaces tensors wholesale, shapes included, so a checkpoint of another
+      // architecture would load silently: compare every shape before and after.
+      std::map<std::string, std::vector<int64_t>> shapes;
+      for (const auto& p : module->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
+      for (const auto& b : module->named_buffers()) shapes[b.key()] = b.value().sizes().vec();
       module->load(sub);
+      for (const auto& p : module->named_parameters()) check_shape(shapes, p.key(), p.value(), name, path);
+      for (const auto& b : module->named_buffers()) check_shape(shapes, b.key(), b.value(), name, path);
     } catch (const c10::Error& e) {
       throw Error(str("checkpoint ", path, " does not match module '", name, "': ",
                       std::string(e.what_without_backtrace()).substr(0, 200),
@@ -92,7 +108,10 @@ std::string CheckpointManager::save(const TrainingState& state, int64_t step) co
 
 int64_t CheckpointManager::load(const TrainingState& state, const std::string& path) const {
   BEYOND_CHECK(fs::exists(path), "checkpoint ", path, " does not exist");
-  auto archive = open_archive(path);
+  std::string previous;
+  for (const auto& p : list())
+    if (fs::path(p).filename() < fs::path(path).filename()) previous = p;
+  auto archive = open_archive(path, previous);
   torch::Tensor version, step, rng;
   try {
     archive.read("meta.version", version);

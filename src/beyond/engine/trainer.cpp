@@ -154,7 +154,9 @@ struct Trainer::Impl : StepContext {
     TrainResult result;
     task->seek(start);
     task->train_mode(true);
-    ProgressBar bar(total_steps, "train");
+    ProgressOptions bar_options;
+    if (!options.progress()) bar_options.force_mode(ProgressMode::Plain).plain_interval_seconds(1e30);
+    ProgressBar bar(total_steps, "train", bar_options);
     Metrics window;
     int64_t window_count = 0;
     auto window_start = std::chrono::steady_clock::now();

@@ -1,0 +1,197 @@
+// The Trainer around a tiny regression task: exact resume, SIGINT, the non-finite-loss guard,
+// checkpoint cadence, schedules and clipping.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "beyond/core/rng.h"
+#include "beyond/core/safetensors.h"
+#include "beyond/data/dataloader.h"
+#include "beyond/engine/checkpoint.h"
+#include "beyond/engine/config.h"
+#include "beyond/engine/interrupt.h"
+#include "beyond/engine/metrics_log.h"
+#include "beyond/engine/trainer.h"
+#include "support/temp_dir.h"
+
+namespace beyond {
+namespace {
+namespace fs = std::filesystem;
+
+/// y = x w* + noise, fitted by an MLP with dropout, so the step uses the global RNG (dropout masks)
+/// as well as the loader's shuffle: exact resume must restore both.
+class TinyRegressionTask : public Task {
+ public:
+  explicit TinyRegressionTask(int64_t nan_at_step = -1, int64_t interrupt_at_step = -1)
+      : nan_at_(nan_at_step), interrupt_at_(interrupt_at_step) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(123);
+    auto x = torch::randn({96, 4}, gen);
+    auto y = x.matmul(torch::tensor({1.0f, -2.0f, 0.5f, 3.0f}).unsqueeze(1)) + 0.1 * torch::randn({96, 1}, gen);
+    loader_ = std::make_unique<data::DataLoader>(std::make_shared<data::TensorDataset>(x, y),
+                                                 data::DataLoaderOptions().batch_size(16).seed(5).prefetch(1));
+    x_ = x;
+    y_ = y;
+    net_ = torch::nn::Sequential(torch::nn::Linear(4, 16), torch::nn::Tanh(), torch::nn::Dropout(0.2),
+                                 torch::nn::Linear(16, 1));
+  }
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override {
+    return {{"net", net_.ptr()}};
+  }
+  std::vector<OptimizedPart> parts() override { return {{"model", net_->parameters(), "optim"}}; }
+  int64_t steps_per_epoch() const override { return loader_->batches_per_epoch(); }
+  void seek(int64_t step) override { loader_->seek(step); }
+  Metrics train_step(StepContext& ctx) override {
+    auto b = loader_->next();
+    auto loss = torch::mse_loss(net_->forward(b.data), b.target);
+    if (ctx.step() == nan_at_) loss = loss * std::numeric_limits<float>::quiet_NaN();
+    ctx.optimize("model", loss);
+    if (ctx.step() == interrupt_at_) request_interrupt();
+    return {{"loss", loss.item<double>()}};
+  }
+  Metrics evaluate() override { return {{"mse", torch::mse_loss(net_->forward(x_), y_).item<double>()}}; }
+
+  torch::nn::Sequential net_{nullptr};
+
+ private:
+  int64_t nan_at_, interrupt_at_;
+  std::unique_ptr<data::DataLoader> loader_;
+  torch::Tensor x_, y_;
+};
+
+Config tiny_config(const std::string& optimizer = "adam", const std::string& schedule = "cosine") {
+  return Config::from_yaml(
+      "seed: 3\n"
+      "optim: {name: " + optimizer + ", lr: 0.05, betas: [0.9, 0.999], eps: 1.0e-8, momentum: 0.9,\n"
+      "        weight_decay: 0.0, schedule: " + schedule + ", warmup_steps: 3, step_size: 10, gamma: 0.5, min_lr: 0.0}\n"
+      "train: {epochs: 1, steps: 30, clip_grad_norm: 1.0, log_every: 5, eval_every: 10, checkpoint_every: 4,\n"
+      "        keep_last: 2}\n",
+      "tiny");
+}
+
+TrainResult train(TinyRegressionTask& task_ref, std::shared_ptr<TinyRegressionTask> task, const Config& cfg,
+                  const std::string& dir, const std::string& resume = "") {
+  auto options = TrainerOptions::from_config(cfg).run_dir(dir).resume(resume).progress(false).visualize(false);
+  return Trainer(task, cfg, options).run();
+}
+
+std::shared_ptr<TinyRegressionTask> make_task(int64_t nan_at = -1, int64_t interrupt_at = -1) {
+  seed_everything(3);  // as train_run does before building the task
+  return std::make_shared<TinyRegressionTask>(nan_at, interrupt_at);
+}
+
+void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
+  auto sa = state_dict(a), sb = state_dict(b);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (const auto& [k, v] : sa) EXPECT_TRUE(torch::equal(v, sb.at(k))) << k;
+}
+
+TEST(Trainer, TrainingLowersTheLoss) {
+  test::TempDir dir;
+  auto task = make_task();
+  task->train_mode(false);
+  const double before = task->evaluate().at("mse");
+  task->train_mode(true);
+  auto result = train(*task, task, tiny_config(), dir / "run");
+  EXPECT_EQ(result.status, TrainResult::Status::Completed);
+  EXPECT_EQ(result.step, 30);
+  EXPECT_LT(result.final_metrics.at("mse"), 0.5 * before);
+}
+
+TEST(Trainer, InterruptedAndResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
+  test::TempDir dir;
+  auto straight = make_task();
+  train(*straight, straight, tiny_config(), dir / "straight");
+
+  // Stops after step index 12 (13 steps done): not a multiple of checkpoint_every, mid-epoch.
+  auto first = make_task(-1, 12);
+  auto stopped = train(*first, first, tiny_config(), dir / "resumed");
+  ASSERT_EQ(stopped.status, TrainResult::Status::Interrupted);
+  EXPECT_EQ(stopped.step, 13);
+  EXPECT_TRUE(fs::exists(stopped.checkpoint)) << stopped.checkpoint;
+
+  auto second = make_task();  // a fresh process would build the task from scratch
+  auto resumed = train(*second, second, tiny_config(), dir / "resumed", "latest");
+  ASSERT_EQ(resumed.status, TrainResult::Status::Completed);
+  expect_same_weights(*straight->net_, *second->net_);
+
+  // The metrics log of the resumed run has each step once, as the uninterrupted one.
+  auto a = MetricsLog::read(dir / "straight/metrics.jsonl");
+  auto b = MetricsLog::read(dir / "resumed/metrics.jsonl");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].step, b[i].step);
+}
+
+TEST(Trainer, ExactResumeAlsoHoldsForSgdWithStepSchedule) {
+  test::TempDir dir;
+  auto straight = make_task();
+  train(*straight, straight, tiny_config("sgd", "step"), dir / "a");
+  auto first = make_task(-1, 7);
+  train(*first, first, tiny_config("sgd", "step"), dir / "b");
+  auto second = make_task();
+  train(*second, second, tiny_config("sgd", "step"), dir / "b", "latest");
+  expect_same_weights(*straight->net_, *second->net_);
+}
+
+TEST(Trainer, NonFiniteLossStopsNamingTheStepAndKeepsTheLastGoodCheckpoint) {
+  test::TempDir dir;
+  auto task = make_task(/*nan_at=*/10);
+  try {
+    train(*task, task, tiny_config(), dir / "run");
+    FAIL() << "expected NonFiniteLossError";
+  } catch (const NonFiniteLossError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("step 10"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("step_00000008.pt"), std::string::npos) << msg;
+  }
+  CheckpointManager checkpoints(dir / "run", 2);
+  ASSERT_FALSE(checkpoints.latest().empty());
+  EXPECT_EQ(fs::path(checkpoints.latest()).filename(), "step_00000008.pt");
+  // The kept checkpoint is loadable and finite.
+  auto fresh = make_task();
+  load_weights(fresh->modules(), checkpoints.latest());
+  for (const auto& p : fresh->net_->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(Trainer, CheckpointsEveryNStepsKeepsTheLastKAndOneAtTheEnd) {
+  test::TempDir dir;
+  auto task = make_task();
+  auto result = train(*task, task, tiny_config(), dir / "run");
+  CheckpointManager checkpoints(dir / "run", 2);
+  auto list = checkpoints.list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(fs::path(list[0]).filename(), "step_00000028.pt");
+  EXPECT_EQ(fs::path(list[1]).filename(), "step_00000030.pt");
+  EXPECT_EQ(result.checkpoint, list[1]);
+  for (const auto& entry : fs::directory_iterator(dir / "run/checkpoints"))
+    EXPECT_EQ(entry.path().extension(), ".pt") << "left-over temporary file " << entry.path();
+}
+
+TEST(Trainer, LogsTrainAndEvalRecordsToMetricsJsonl) {
+  test::TempDir dir;
+  auto task = make_task();
+  train(*task, task, tiny_config(), dir / "run");
+  auto records = MetricsLog::read(dir / "run/metrics.jsonl");
+  int train_records = 0, eval_records = 0;
+  for (const auto& r : records) {
+    if (r.split == "train") {
+      ++train_records;
+      EXPECT_TRUE(r.values.count("loss"));
+      EXPECT_TRUE(r.values.count("lr/model"));
+    } else {
+      ++eval_records;
+      EXPECT_TRUE(r.values.count("mse"));
+    }
+  }
+  EXPECT_EQ(train_records, 6);  // every 5 of 30 steps
+  EXPECT_EQ(eval_records, 3);   // steps 10, 20 and the final one
+}
+
+TEST(Trainer, ResumeWithoutCheckpointIsAUsageError) {
+  test::TempDir dir;
+  auto task = make_task();
+  EXPECT_THROW(train(*task, task, tiny_config(), dir / "empty", "latest"), UsageError);
+}
+
+}  // namespace
+}  // namespace beyond
