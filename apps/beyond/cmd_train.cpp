@@ -3,6 +3,7 @@
 
 #include "beyond/core/error.h"
 #include "beyond/core/log.h"
+#include "beyond/core/threads.h"
 #include "beyond/engine/config.h"
 #include "beyond/tasks/run.h"
 #include "commands.h"
@@ -23,10 +24,12 @@ struct TrainArgs {
   std::string resume;
 };
 
-void run_train(const TrainArgs& a) {
+void run_train(const TrainArgs& a, const GlobalOptions& global) {
   Config cfg = Config::builtin(a.model);
   if (!a.config_file.empty()) cfg.merge(Config::from_file(a.config_file));
   for (const auto& s : a.sets) cfg.set_assignment(s);
+  // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
+  if (global.threads == 0 && cfg.get_int("threads") > 0) configure_threads(static_cast<int>(cfg.get_int("threads")));
   RunOptions options;
   options.out_dir = a.out.empty() ? "runs/" + a.model : a.out;
   options.resume = a.resume;
@@ -35,7 +38,7 @@ void run_train(const TrainArgs& a) {
 }
 }  // namespace
 
-void add_train(CLI::App& app, const GlobalOptions&) {
+void add_train(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier)");
   cmd->add_option("model", args->model, "model to train: " + [] {
@@ -49,9 +52,9 @@ void add_train(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");
-  cmd->callback([args, cmd] {
+  cmd->callback([args, cmd, &global] {
     if (cmd->count("--resume") && args->resume.empty()) args->resume = "latest";
-    run_train(*args);
+    run_train(*args, global);
   });
 }
 

@@ -49,6 +49,13 @@ TEST(IwaeNll, ConvergesToExactLikelihoodWithOneDimensionalLatent) {
   {
     torch::NoGradGuard no_grad;
     for (auto& p : vae->parameters()) p.mul_(3.0);  // make p(x|z) depend clearly on z
+    // A proposal wider than the prior, q = N(0, 2^2): the importance weights p(x,z)/q(z) are then
+    // bounded, so 20000 samples estimate log p(x) to ~0.01 nats and the test does not depend on luck.
+    auto params = vae->named_parameters();
+    params["fc21.weight"].zero_();
+    params["fc21.bias"].zero_();
+    params["fc22.weight"].zero_();
+    params["fc22.bias"].fill_(std::log(4.0));
   }
   auto x = torch::bernoulli(torch::full({5, 6}, 0.5, torch::kFloat64));
   auto exact = exact_nll_1d(vae, x);
@@ -57,9 +64,7 @@ TEST(IwaeNll, ConvergesToExactLikelihoodWithOneDimensionalLatent) {
   ASSERT_EQ(iwae.sizes(), (std::vector<int64_t>{5}));
   EXPECT_EQ(iwae.scalar_type(), torch::kFloat64);
   for (int64_t n = 0; n < 5; ++n) {
-    // k = 20000 leaves a small upward bias (the bound tightens as O(1/k) in expectation).
-    EXPECT_NEAR(iwae[n].item<double>(), exact[n].item<double>(), 0.05) << "example " << n;
-    EXPECT_GE(iwae[n].item<double>(), exact[n].item<double>() - 0.01) << "example " << n;
+    EXPECT_NEAR(iwae[n].item<double>(), exact[n].item<double>(), 0.02) << "example " << n;
   }
   // Both are upper bounds of the exact NLL on average.
   auto elbo = torch::zeros({5}, torch::kFloat64);

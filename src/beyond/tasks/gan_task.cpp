@@ -64,9 +64,16 @@ Metrics GanTask::evaluate() {
       fid_samples_ = 0;
       return {};
     }
+    // Computed once per run: the test-set statistics, and the floor, i.e. the FID that the same number
+    // of real training images gets against the test set (what a perfect generator would score).
+    reference_ = fid_->stats(data_.test_images);
+    const auto& train = data_.train->data();
+    fid_floor_ = fid_->fid(train.slice(0, 0, std::min(fid_samples_, train.size(0))), reference_);
+    classifier_accuracy_ = fid_->accuracy(data_.test_images, data_.test_labels);
   }
-  auto reference = fid_->stats(data_.test_images);
-  return {{"fid", fid_->fid(generate(fid_samples_), reference)}};
+  return {{"fid", fid_->fid(generate(fid_samples_), reference_)},
+          {"fid_floor", fid_floor_},
+          {"fid_classifier_accuracy", classifier_accuracy_}};
 }
 
 std::vector<std::string> GanTask::visualize(const std::string& dir) {

@@ -34,6 +34,9 @@ class GanTask : public Task {
   int64_t fid_samples_ = 10000;
   std::string classifier_;
   std::unique_ptr<FidScorer> fid_;
+  eval::GaussianStats reference_;
+  double fid_floor_ = 0;
+  double classifier_accuracy_ = 0;
   FashionData data_;
 };
 

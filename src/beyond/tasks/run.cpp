@@ -137,12 +137,15 @@ void write_run_report(const std::string& run_dir, const Metrics& final_metrics) 
   report.heading("Final evaluation");
   report.metrics(final_metrics);
   report.heading("Pictures");
+  std::vector<std::string> pictures;  // sorted: directory order is arbitrary
   for (const auto& entry : fs::directory_iterator(in_dir(run_dir, "images"))) {
     const std::string name = entry.path().filename().string();
     if (entry.path().extension() != ".png") continue;
     if (std::find(curves.begin(), curves.end(), name) != curves.end()) continue;
-    report.image("images/" + name, name);
+    pictures.push_back(name);
   }
+  std::sort(pictures.begin(), pictures.end());
+  for (const auto& name : pictures) report.image("images/" + name, name);
   report.heading("Training curves");
   for (const auto& name : curves) report.image("images/" + name, name);
   report.heading("Config");
