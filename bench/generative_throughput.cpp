@@ -1,5 +1,5 @@
 // Training throughput of the VAE and the DCGAN in beyond: the same step as tasks/vae_task.cpp and
-// tasks/gan_task.cpp (models, losses, Adam, our DataLoader with prefetch) on Fashion-MNIST.
+// tasks/gan_task.cpp (models, losses, our fused Adam, our DataLoader) on Fashion-MNIST.
 // bench/generative_throughput.py runs this and the same models in PyTorch Python side by side.
 //
 //   generative_throughput --model vae --batch 128 --steps 400 --threads 2
@@ -11,8 +11,10 @@
 #include <cstring>
 #include <string>
 
+#include "beyond/core/threads.h"
 #include "beyond/data/dataloader.h"
 #include "beyond/data/fashion_mnist.h"
+#include "beyond/engine/fused_adam.h"
 #include "beyond/losses/gan_loss.h"
 #include "beyond/losses/vae_loss.h"
 #include "beyond/models/generative/dcgan.h"
@@ -26,6 +28,7 @@ struct Args {
   int64_t steps = 300;
   int64_t warmup = 20;
   int threads = 1;
+  int64_t prefetch = 0;  // as configs/*.yaml: in-memory data needs no prefetch thread
 };
 
 Args parse(int argc, char** argv) {
@@ -37,6 +40,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--steps") a.steps = std::stoll(v);
     else if (k == "--warmup") a.warmup = std::stoll(v);
     else if (k == "--threads") a.threads = std::stoi(v);
+    else if (k == "--prefetch") a.prefetch = std::stoll(v);
     else throw std::runtime_error("unknown argument " + k);
   }
   return a;
@@ -57,15 +61,15 @@ double measure(const Args& a, Step&& step) {
 int main(int argc, char** argv) {
   using namespace beyond;
   const Args a = parse(argc, argv);
-  torch::set_num_threads(a.threads);
+  configure_threads(a.threads);  // as the CLI does
   torch::manual_seed(0);
   auto train = data::load_fashion_mnist(data::kFashionMnistDir, "train");
   data::DataLoader loader(std::make_shared<data::TensorDataset>(train.images),
-                          data::DataLoaderOptions().batch_size(a.batch).seed(0).prefetch(2));
+                          data::DataLoaderOptions().batch_size(a.batch).seed(0).prefetch(a.prefetch));
   double rate = 0;
   if (a.model == "vae") {
     models::Vae vae(models::VaeOptions(784, 400, 20).image_shape({1, 28, 28}));
-    torch::optim::Adam opt(vae->parameters(), torch::optim::AdamOptions(1e-3));
+    FusedAdam opt(vae->parameters(), torch::optim::AdamOptions(1e-3));  // as engine/optimizer.cpp
     rate = measure(a, [&] {
       auto x = loader.next().data;
       auto out = vae->forward(x);
@@ -78,7 +82,7 @@ int main(int argc, char** argv) {
     models::DcganGenerator g(models::DcganGeneratorOptions(100, 64));
     models::DcganDiscriminator d(models::DcganDiscriminatorOptions(64));
     auto adam = [](auto params) {
-      return torch::optim::Adam(params, torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
+      return FusedAdam(params, torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
     };
     auto opt_g = adam(g->parameters());
     auto opt_d = adam(d->parameters());

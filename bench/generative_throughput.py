@@ -3,10 +3,14 @@
 
 Both sides train the same architecture with the same loss, optimizer, batch size and thread count on
 Fashion-MNIST held in memory; repetitions alternate between the two so that machine noise hits both.
+Both get the same BLAS threading: with the pthread build of OpenBLAS, beyond's start-up limits
+OpenBLAS to one thread (its own pool would fight LibTorch's OpenMP threads), and this script does the
+same for PyTorch, so the ratio measures the implementations, not the thread set-up.
 Run with Debian's python3 (python3-torch):
 
     /usr/bin/python3 bench/generative_throughput.py --threads 2 [--build build] [--repeats 3]
 """
+import ctypes
 import argparse
 import gzip
 import json
@@ -95,6 +99,22 @@ def measure(step, batch, steps, warmup):
     return steps * batch / (time.perf_counter() - t0)
 
 
+def loaded_blas():
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if "libblas" in path or "libopenblas" in path:
+                return path
+    return ""
+
+
+def match_beyond_blas_threads():
+    blas = loaded_blas()
+    if "openblas-pthread" in blas:
+        ctypes.CDLL(blas).openblas_set_num_threads(1)
+    return blas
+
+
 def pytorch_rate(model, images, batch, steps, warmup):
     stream = batches(images, batch)
     if model == "vae":
@@ -144,8 +164,10 @@ def main():
     torch.manual_seed(0)
     exe = f"{args.build}/bench/generative_throughput"
     images = load_images()
+    torch.zeros(2, 2) @ torch.zeros(2, 2)  # loads the BLAS
+    blas = match_beyond_blas_threads()
     settings = {"vae": dict(batch=128, steps=400, warmup=20), "dcgan": dict(batch=64, steps=60, warmup=5)}
-    print(f"torch {torch.__version__}, {args.threads} threads, median of {args.repeats} alternating runs")
+    print(f"torch {torch.__version__}, {args.threads} threads, BLAS {blas}, median of {args.repeats} alternating runs")
     print("| model | batch | beyond (images/s) | PyTorch (images/s) | ratio |")
     print("| --- | --- | --- | --- | --- |")
     for model in args.models.split(","):

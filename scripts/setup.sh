@@ -6,8 +6,9 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopencv-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libgtest-dev
-  # LibTorch links the generic libblas.so.3; without this the reference BLAS makes it ~25x slower.
-  libopenblas0-pthread
+  # LibTorch links the generic libblas.so.3; on the reference BLAS matrix products run ~25x slower.
+  # The OpenMP build of OpenBLAS shares LibTorch's OpenMP threads (see select_blas below).
+  libopenblas0-openmp
   dataset-fashion-mnist
   # Parity tests and the side-by-side benchmarks run PyTorch from Debian's python3.
   python3-torchvision python3-numpy
@@ -20,19 +21,37 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "setup: need root to install: ${missing[*]}" >&2
-    echo "setup: run as root, or install them with apt-get yourself" >&2
+# Runs a command as root (directly, or with sudo); explains and fails otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null; then sudo "$@";
+  else
+    echo "setup: needs root for: $*" >&2
+    echo "setup: run it as root, or do that step yourself" >&2
     exit 1
   fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-$SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# libblas.so.3 is chosen by the alternatives system. The pthread build of OpenBLAS (preferred by
+# default when installed) runs its own thread pool, which fights LibTorch's OpenMP threads: beyond
+# then limits it to one thread. The OpenMP build uses the same threads as LibTorch and was faster for
+# both beyond and PyTorch here (docs/results.md), so select it when the reference BLAS or the pthread
+# build is in use; a deliberate other choice (BLIS, MKL, ...) is left alone.
+ALT=libblas.so.3-x86_64-linux-gnu
+OPENMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
+current=$(update-alternatives --query "$ALT" 2>/dev/null | awk '/^Value:/ {print $2}')
+case "$current" in
+  */blas/libblas.so.3 | */openblas-pthread/libblas.so.3 | "")
+    if [ -e "$OPENMP_BLAS" ] && [ "$current" != "$OPENMP_BLAS" ]; then
+      echo "setup: selecting OpenBLAS (OpenMP build) for libblas.so.3 (was: ${current:-none})"
+      as_root update-alternatives --set "$ALT" "$OPENMP_BLAS" >/dev/null
+    fi ;;
+esac

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include "support/helpers.h"
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
 #include "beyond/core/image.h"
@@ -14,6 +15,8 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+using beyond::test::error_of;
 
 class ImageTest : public ::testing::Test {
  protected:
@@ -26,15 +29,6 @@ class ImageTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   fs::path dir_;
 };
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

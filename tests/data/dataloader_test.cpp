@@ -6,12 +6,15 @@
 
 #include <torch/torch.h>
 
+#include "support/helpers.h"
 #include "beyond/core/error.h"
 #include "beyond/data/dataloader.h"
 
 using namespace beyond::data;
 
 namespace {
+
+using beyond::test::error_of;
 
 std::shared_ptr<const Dataset> counting_dataset(int64_t n) {
   return std::make_shared<TensorDataset>(torch::arange(n).to(torch::kFloat32).unsqueeze(1), torch::arange(n));
@@ -33,15 +36,6 @@ class ThrowingDataset : public Dataset {
   int64_t bad_;
   TensorDataset inner_{torch::arange(40).unsqueeze(1), torch::arange(40)};
 };
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "support/helpers.h"
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
 #include "beyond/data/formats/idx.h"
@@ -16,6 +17,8 @@ using beyond::data::read_idx;
 using beyond::data::write_idx;
 
 namespace {
+
+using beyond::test::error_of;
 
 class IdxTest : public ::testing::Test {
  protected:
@@ -29,15 +32,6 @@ class IdxTest : public ::testing::Test {
 
   fs::path dir_;
 };
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

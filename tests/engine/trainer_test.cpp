@@ -35,7 +35,7 @@ class TinyRegressionTask : public Task {
     net_ = torch::nn::Sequential(torch::nn::Linear(4, 16), torch::nn::Tanh(), torch::nn::Dropout(0.2),
                                  torch::nn::Linear(16, 1));
   }
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override {
+  NamedModules modules() override {
     return {{"net", net_.ptr()}};
   }
   std::vector<OptimizedPart> parts() override { return {{"model", net_->parameters(), "optim"}}; }

@@ -1,3 +1,4 @@
+#include "support/helpers.h"
 #include "beyond/eval/fid.h"
 
 #include <gtest/gtest.h>
@@ -10,20 +11,12 @@
 
 namespace {
 
+using beyond::test::error_of;
+
 using beyond::eval::frechet_distance;
 using beyond::eval::frechet_distance_of_features;
 using beyond::eval::gaussian_stats;
 using beyond::eval::GaussianStats;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 /// A random symmetric positive-definite [d,d] matrix (float64).
 torch::Tensor random_spd(int64_t d) {

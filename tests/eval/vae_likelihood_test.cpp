@@ -1,3 +1,4 @@
+#include "support/helpers.h"
 #include "beyond/eval/vae_likelihood.h"
 
 #include <gtest/gtest.h>
@@ -11,19 +12,12 @@
 
 namespace {
 
+using beyond::test::blob_images;
+
 using beyond::eval::iwae_nll;
 using beyond::eval::negative_elbo;
 using beyond::models::Vae;
 using beyond::models::VaeOptions;
-
-torch::Tensor blob_images(int64_t n, uint64_t seed) {
-  torch::manual_seed(seed);
-  const auto grid = torch::arange(28, torch::kFloat32);
-  const auto cy = torch::rand({n, 1, 1}) * 16 + 6, cx = torch::rand({n, 1, 1}) * 16 + 6;
-  const auto sigma = torch::rand({n, 1, 1}) * 3 + 2;
-  const auto d2 = (grid.view({1, 28, 1}) - cy).pow(2) + (grid.view({1, 1, 28}) - cx).pow(2);
-  return torch::exp(-d2 / (2 * sigma.pow(2))).unsqueeze(1);
-}
 
 /// Exact -log p(x) of a VAE with a 1-D latent by quadrature over z on a fine grid: [N].
 torch::Tensor exact_nll_1d(Vae& vae, const torch::Tensor& x) {

@@ -1,3 +1,4 @@
+#include "support/helpers.h"
 #include "beyond/losses/vae_loss.h"
 
 #include <gtest/gtest.h>
@@ -10,17 +11,9 @@
 
 namespace {
 
-using namespace beyond::losses;
+using beyond::test::error_of;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using namespace beyond::losses;
 
 TEST(GaussianKl, MatchesClosedFormByHand) {
   const double mu[2][3] = {{0.5, -1.0, 0.0}, {2.0, 0.1, -0.3}};

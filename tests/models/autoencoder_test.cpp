@@ -1,3 +1,4 @@
+#include "support/helpers.h"
 #include "beyond/models/generative/autoencoder.h"
 
 #include <gtest/gtest.h>
@@ -9,29 +10,13 @@
 
 namespace {
 
+using beyond::test::error_of;
+using beyond::test::blob_images;
+
 using beyond::models::Autoencoder;
 using beyond::models::AutoencoderOptions;
 
 /// n smooth Gaussian blobs (random centre and width) in [0,1], [n,1,28,28]; seeded.
-torch::Tensor blob_images(int64_t n, uint64_t seed) {
-  torch::manual_seed(seed);
-  const auto grid = torch::arange(28, torch::kFloat32);
-  const auto cy = torch::rand({n, 1, 1}) * 16 + 6, cx = torch::rand({n, 1, 1}) * 16 + 6;
-  const auto sigma = torch::rand({n, 1, 1}) * 3 + 2;
-  const auto d2 = (grid.view({1, 28, 1}) - cy).pow(2) + (grid.view({1, 1, 28}) - cx).pow(2);
-  return torch::exp(-d2 / (2 * sigma.pow(2))).unsqueeze(1);
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 double train(Autoencoder& ae, const torch::Tensor& x, int steps, double lr, double* initial) {
   torch::optim::Adam opt(ae->parameters(), torch::optim::AdamOptions(lr));
   for (int i = 0; i < steps; ++i) {

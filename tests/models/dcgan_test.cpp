@@ -1,3 +1,4 @@
+#include "support/helpers.h"
 #include "beyond/models/generative/dcgan.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,9 @@
 
 namespace {
 
+using beyond::test::error_of;
+using beyond::test::blob_images;
+
 using beyond::losses::discriminator_loss;
 using beyond::losses::GanLossKind;
 using beyond::losses::generator_loss;
@@ -17,25 +21,6 @@ using beyond::models::DcganDiscriminator;
 using beyond::models::DcganDiscriminatorOptions;
 using beyond::models::DcganGenerator;
 using beyond::models::DcganGeneratorOptions;
-
-torch::Tensor blob_images(int64_t n, uint64_t seed) {
-  torch::manual_seed(seed);
-  const auto grid = torch::arange(28, torch::kFloat32);
-  const auto cy = torch::rand({n, 1, 1}) * 16 + 6, cx = torch::rand({n, 1, 1}) * 16 + 6;
-  const auto sigma = torch::rand({n, 1, 1}) * 3 + 2;
-  const auto d2 = (grid.view({1, 28, 1}) - cy).pow(2) + (grid.view({1, 1, 28}) - cx).pow(2);
-  return torch::exp(-d2 / (2 * sigma.pow(2))).unsqueeze(1);
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(Dcgan, Shapes) {
   DcganGenerator g(DcganGeneratorOptions(100, 16));

@@ -1,5 +1,6 @@
 #include "beyond/core/threads.h"
 
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -10,10 +11,28 @@
 
 namespace beyond {
 
+namespace {
+/// Calls `name(int)` if the process has loaded a library that exports it. Looked up at run time
+/// because which BLAS and which OpenMP runtime LibTorch uses is decided by the installation.
+void call_if_loaded(const char* name, int value) {
+  using Fn = void (*)(int);
+  if (auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, name))) fn(value);
+}
+}  // namespace
+
 int configure_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
+  // OpenBLAS built for OpenMP shares LibTorch's threads and runs single-threaded inside its parallel
+  // regions; the pthread build keeps a pool of its own that would compete with them.
+  if (loaded_blas_library().find("openblas-pthread") != std::string::npos)
+    call_if_loaded("openblas_set_num_threads", 1);
   return torch::get_num_threads();
+}
+
+void use_one_intra_op_thread_on_this_thread() {
+  at::init_num_threads();  // LibTorch's lazy per-thread set-up would otherwise undo the line below
+  call_if_loaded("omp_set_num_threads", 1);
 }
 
 std::string loaded_blas_library() {
@@ -42,6 +61,12 @@ bool on_reference_blas() {
 }
 
 void warn_if_reference_blas() {
+  if (loaded_blas_library().find("openblas-pthread") != std::string::npos) {
+    log::info("OpenBLAS (pthread build) runs single-threaded beside LibTorch's threads; the OpenMP build "
+              "is faster: apt-get install libopenblas0-openmp, then select it for libblas.so.3 with "
+              "update-alternatives (scripts/setup.sh does both)");
+    return;
+  }
   if (!on_reference_blas()) return;
   log::warn("LibTorch is using the slow reference BLAS (" + loaded_blas_library() +
             "); matrix products run ~25x slower. Fix: sudo apt-get install libopenblas0-pthread");

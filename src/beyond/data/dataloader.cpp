@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "beyond/core/error.h"
+#include "beyond/core/threads.h"
 
 namespace beyond::data {
 
@@ -145,6 +146,7 @@ void DataLoader::stop_worker() {
 
 void DataLoader::worker_loop(int64_t first) {
   torch::NoGradGuard no_grad;
+  use_one_intra_op_thread_on_this_thread();
   const auto capacity = static_cast<size_t>(options_.prefetch());
   for (int64_t g = first;; ++g) {
     {

@@ -56,7 +56,7 @@ void check_shape(const std::map<std::string, std::vector<int64_t>>& expected, co
 }
 
 void load_modules(torch::serialize::InputArchive& archive,
-                  const std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>& modules,
+                  const NamedModules& modules,
                   const std::string& path) {
   for (const auto& [name, module] : modules) {
     torch::serialize::InputArchive sub;
@@ -154,7 +154,7 @@ std::string CheckpointManager::latest() const {
   return all.empty() ? "" : all.back();
 }
 
-int64_t load_weights(const std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>& modules,
+int64_t load_weights(const NamedModules& modules,
                      const std::string& path) {
   BEYOND_CHECK(fs::exists(path), "checkpoint ", path, " does not exist");
   auto archive = open_archive(path);

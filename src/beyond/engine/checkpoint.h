@@ -6,6 +6,8 @@
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
+#include "beyond/engine/task.h"
+
 #include <map>
 #include <memory>
 #include <string>
@@ -14,7 +16,7 @@
 namespace beyond {
 
 struct TrainingState {
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules;
+  NamedModules modules;
   std::map<std::string, torch::optim::Optimizer*> optimizers;
 };
 
@@ -40,7 +42,7 @@ class CheckpointManager {
 };
 
 /// Loads only the modules' weights from a checkpoint (for eval / sample).
-int64_t load_weights(const std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>& modules,
+int64_t load_weights(const NamedModules& modules,
                      const std::string& path);
 
 }  // namespace beyond

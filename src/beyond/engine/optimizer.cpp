@@ -6,6 +6,7 @@
 
 #include "beyond/core/error.h"
 #include "beyond/engine/config.h"
+#include "beyond/engine/fused_adam.h"
 
 namespace beyond {
 
@@ -23,11 +24,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const
   BEYOND_CHECK_USAGE(betas.size() == 2, section, ".betas must hold two numbers, got ", betas.size());
   const double eps = cfg.get_double(section + ".eps");
   if (name == "adam") {
-    return std::make_unique<torch::optim::Adam>(
+    return std::make_unique<FusedAdam>(
         params, torch::optim::AdamOptions(lr).betas({betas[0], betas[1]}).eps(eps).weight_decay(wd));
   }
   if (name == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(
+    return std::make_unique<FusedAdamW>(
         params, torch::optim::AdamWOptions(lr).betas({betas[0], betas[1]}).eps(eps).weight_decay(wd));
   }
   throw UsageError(str("unknown optimizer '", name, "' in ", section, ".name (use sgd, adam or adamw)"));

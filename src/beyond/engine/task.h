@@ -15,6 +15,9 @@ namespace beyond {
 
 class Config;
 
+/// Modules by name, in a fixed order ("generator", "discriminator").
+using NamedModules = std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>;
+
 /// Scalars reported by a step or an evaluation ("loss", "elbo", "fid", ...).
 using Metrics = std::map<std::string, double>;
 
@@ -42,7 +45,7 @@ class Task {
 
   /// Named modules whose parameters and buffers are the model's state ("vae"; or "generator",
   /// "discriminator"). Saved in checkpoints and as safetensors.
-  virtual std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() = 0;
+  virtual NamedModules modules() = 0;
   virtual std::vector<OptimizedPart> parts() = 0;
 
   /// Batches in one epoch of the training stream.

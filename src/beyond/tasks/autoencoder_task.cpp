@@ -14,7 +14,7 @@ torch::Tensor bce_per_image(const torch::Tensor& logits, const torch::Tensor& ta
   return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::Sum) / target.size(0);
 }
 
-AutoencoderTask::AutoencoderTask(const Config& cfg) : data_(load_fashion_data(cfg)) {
+AutoencoderTask::AutoencoderTask(const Config& cfg) : FashionTask(cfg) {
   model_ = models::Autoencoder(models::AutoencoderOptions()
                                    .kind(cfg.get_string("model.kind"))
                                    .hidden(cfg.get_ints("model.hidden"))
@@ -24,7 +24,7 @@ AutoencoderTask::AutoencoderTask(const Config& cfg) : data_(load_fashion_data(cf
   eval_noise_.gaussian_std(cfg.get_double("eval.noise_std")).mask_prob(cfg.get_double("eval.mask_prob"));
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> AutoencoderTask::modules() {
+NamedModules AutoencoderTask::modules() {
   return {{"autoencoder", model_.ptr()}};
 }
 

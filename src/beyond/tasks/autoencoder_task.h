@@ -10,13 +10,11 @@
 
 namespace beyond {
 
-class AutoencoderTask : public Task {
+class AutoencoderTask : public FashionTask {
  public:
   explicit AutoencoderTask(const Config& cfg);
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override;
+  NamedModules modules() override;
   std::vector<OptimizedPart> parts() override;
-  int64_t steps_per_epoch() const override { return data_.loader->batches_per_epoch(); }
-  void seek(int64_t step) override { data_.loader->seek(step); }
   Metrics train_step(StepContext& ctx) override;
   Metrics evaluate() override;
   std::vector<std::string> visualize(const std::string& dir) override;
@@ -26,7 +24,6 @@ class AutoencoderTask : public Task {
   torch::Tensor reconstruct(const torch::Tensor& x);
   models::Autoencoder model_{nullptr};
   models::NoiseOptions train_noise_, eval_noise_;
-  FashionData data_;
 };
 
 /// Mean over images of the per-image summed BCE (nats per image) of reconstructing `target`.

@@ -6,12 +6,12 @@
 
 namespace beyond {
 
-ClassifierTask::ClassifierTask(const Config& cfg) : data_(load_fashion_data(cfg)) {
+ClassifierTask::ClassifierTask(const Config& cfg) : FashionTask(cfg) {
   model_ = models::SmallCnn(models::SmallCnnOptions(cfg.get_int("model.num_classes"), cfg.get_int("model.feature_dim")));
   augment_ = cfg.get_bool("data.augment");
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> ClassifierTask::modules() {
+NamedModules ClassifierTask::modules() {
   return {{"classifier", model_.ptr()}};
 }
 

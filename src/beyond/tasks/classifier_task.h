@@ -7,20 +7,17 @@
 
 namespace beyond {
 
-class ClassifierTask : public Task {
+class ClassifierTask : public FashionTask {
  public:
   explicit ClassifierTask(const Config& cfg);
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override;
+  NamedModules modules() override;
   std::vector<OptimizedPart> parts() override;
-  int64_t steps_per_epoch() const override { return data_.loader->batches_per_epoch(); }
-  void seek(int64_t step) override { data_.loader->seek(step); }
   Metrics train_step(StepContext& ctx) override;
   Metrics evaluate() override;
 
  private:
   models::SmallCnn model_{nullptr};
   bool augment_ = true;
-  FashionData data_;
 };
 
 }  // namespace beyond

@@ -6,6 +6,7 @@
 
 #include "beyond/data/dataloader.h"
 #include "beyond/data/dataset.h"
+#include "beyond/engine/task.h"
 
 namespace beyond {
 
@@ -20,6 +21,17 @@ struct FashionData {
 
 /// Reads data.{root, batch_size, train_limit, test_limit, prefetch} and seed.
 FashionData load_fashion_data(const Config& cfg);
+
+/// Base of the tasks that train on Fashion-MNIST: owns the data and positions its stream.
+class FashionTask : public Task {
+ public:
+  explicit FashionTask(const Config& cfg) : data_(load_fashion_data(cfg)) {}
+  int64_t steps_per_epoch() const override { return data_.loader->batches_per_epoch(); }
+  void seek(int64_t step) override { data_.loader->seek(step); }
+
+ protected:
+  FashionData data_;
+};
 
 /// Applies `fn` to consecutive slices of `x` (dim 0) of at most `chunk` rows and concatenates the results.
 torch::Tensor map_chunks(const torch::Tensor& x, int64_t chunk, const std::function<torch::Tensor(const torch::Tensor&)>& fn);

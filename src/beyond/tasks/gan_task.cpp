@@ -12,7 +12,7 @@ namespace beyond {
 namespace fs = std::filesystem;
 
 GanTask::GanTask(const Config& cfg)
-    : loss_kind_(losses::parse_gan_loss(cfg.get_string("model.loss"))), data_(load_fashion_data(cfg)) {
+    : FashionTask(cfg), loss_kind_(losses::parse_gan_loss(cfg.get_string("model.loss"))) {
   generator_ = models::DcganGenerator(
       models::DcganGeneratorOptions(cfg.get_int("model.latent"), cfg.get_int("model.g_channels")));
   discriminator_ = models::DcganDiscriminator(models::DcganDiscriminatorOptions(cfg.get_int("model.d_channels")));
@@ -20,7 +20,7 @@ GanTask::GanTask(const Config& cfg)
   classifier_ = cfg.get_string("eval.classifier");
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> GanTask::modules() {
+NamedModules GanTask::modules() {
   return {{"generator", generator_.ptr()}, {"discriminator", discriminator_.ptr()}};
 }
 

@@ -12,13 +12,11 @@
 
 namespace beyond {
 
-class GanTask : public Task {
+class GanTask : public FashionTask {
  public:
   explicit GanTask(const Config& cfg);
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override;
+  NamedModules modules() override;
   std::vector<OptimizedPart> parts() override;
-  int64_t steps_per_epoch() const override { return data_.loader->batches_per_epoch(); }
-  void seek(int64_t step) override { data_.loader->seek(step); }
   Metrics train_step(StepContext& ctx) override;
   Metrics evaluate() override;
   std::vector<std::string> visualize(const std::string& dir) override;
@@ -37,7 +35,6 @@ class GanTask : public Task {
   eval::GaussianStats reference_;
   double fid_floor_ = 0;
   double classifier_accuracy_ = 0;
-  FashionData data_;
 };
 
 }  // namespace beyond

@@ -12,7 +12,7 @@
 namespace beyond {
 namespace fs = std::filesystem;
 
-VaeTask::VaeTask(const Config& cfg) : data_(load_fashion_data(cfg)) {
+VaeTask::VaeTask(const Config& cfg) : FashionTask(cfg) {
   model_ = models::Vae(
       models::VaeOptions(cfg.get_int("model.input_dim"), cfg.get_int("model.hidden"), cfg.get_int("model.latent"))
           .image_shape({1, 28, 28}));
@@ -20,7 +20,7 @@ VaeTask::VaeTask(const Config& cfg) : data_(load_fashion_data(cfg)) {
   iwae_images_ = cfg.get_int("eval.iwae_images");
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> VaeTask::modules() {
+NamedModules VaeTask::modules() {
   return {{"vae", model_.ptr()}};
 }
 

@@ -8,13 +8,11 @@
 
 namespace beyond {
 
-class VaeTask : public Task {
+class VaeTask : public FashionTask {
  public:
   explicit VaeTask(const Config& cfg);
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules() override;
+  NamedModules modules() override;
   std::vector<OptimizedPart> parts() override;
-  int64_t steps_per_epoch() const override { return data_.loader->batches_per_epoch(); }
-  void seek(int64_t step) override { data_.loader->seek(step); }
   Metrics train_step(StepContext& ctx) override;
   Metrics evaluate() override;
   std::vector<std::string> visualize(const std::string& dir) override;
@@ -25,7 +23,6 @@ class VaeTask : public Task {
   models::Vae model_{nullptr};
   int64_t iwae_samples_ = 100;
   int64_t iwae_images_ = 0;
-  FashionData data_;
 };
 
 }  // namespace beyond

@@ -1,0 +1,33 @@
+#pragma once
+// Small helpers shared by the unit tests.
+#include <torch/torch.h>
+
+#include <string>
+
+#include "beyond/core/error.h"
+
+namespace beyond::test {
+
+/// The message of the beyond::Error that `fn` throws, or "" if it throws none.
+template <typename F>
+std::string error_of(F&& fn) {
+  try {
+    fn();
+  } catch (const beyond::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// `n` 28x28 images of one Gaussian blob each (random centre and width), values in (0, 1]:
+/// structured enough that a generative model can learn it in a few steps. [n, 1, 28, 28].
+inline torch::Tensor blob_images(int64_t n, uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto grid = torch::arange(28, torch::kFloat32);
+  const auto cy = torch::rand({n, 1, 1}) * 16 + 6, cx = torch::rand({n, 1, 1}) * 16 + 6;
+  const auto sigma = torch::rand({n, 1, 1}) * 3 + 2;
+  const auto d2 = (grid.view({1, 28, 1}) - cy).pow(2) + (grid.view({1, 1, 28}) - cx).pow(2);
+  return torch::exp(-d2 / (2 * sigma.pow(2))).unsqueeze(1);
+}
+
+}  // namespace beyond::test
