@@ -12,24 +12,15 @@ Run with Debian's python3 (python3-torch):
 """
 import ctypes
 import argparse
-import gzip
 import json
 import statistics
 import subprocess
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-FASHION = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-
-
-def load_images():
-    with gzip.open(FASHION, "rb") as f:
-        raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-    return torch.from_numpy(raw.reshape(-1, 1, 28, 28).astype(np.float32) / 255.0)
+from fashion_mnist import images as load_fashion
 
 
 class Vae(nn.Module):
@@ -163,7 +154,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     exe = f"{args.build}/bench/generative_throughput"
-    images = load_images()
+    images = load_fashion("train")
     torch.zeros(2, 2) @ torch.zeros(2, 2)  # loads the BLAS
     blas = match_beyond_blas_threads()
     settings = {"vae": dict(batch=128, steps=400, warmup=20), "dcgan": dict(batch=64, steps=60, warmup=5)}

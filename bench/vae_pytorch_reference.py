@@ -8,21 +8,10 @@ the 10,000 test images of the single-sample negative ELBO, in nats per image.
     /usr/bin/python3 bench/vae_pytorch_reference.py --threads 2 [--seed 1] [--epochs 10]
 """
 import argparse
-import gzip
-
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-def images(split):
-    name = "train" if split == "train" else "t10k"
-    with gzip.open(f"{ROOT}/{name}-images-idx3-ubyte.gz", "rb") as f:
-        raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-    return torch.from_numpy(raw.reshape(-1, 784).astype(np.float32) / 255.0)
+from fashion_mnist import images
 
 
 class VAE(nn.Module):
@@ -51,7 +40,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    train, test = images("train"), images("test")
+    train, test = images("train").reshape(-1, 784), images("test").reshape(-1, 784)
     model = VAE()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     for epoch in range(1, args.epochs + 1):

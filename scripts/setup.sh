@@ -40,18 +40,21 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# libblas.so.3 is chosen by the alternatives system. The pthread build of OpenBLAS (preferred by
-# default when installed) runs its own thread pool, which fights LibTorch's OpenMP threads: beyond
-# then limits it to one thread. The OpenMP build uses the same threads as LibTorch and was faster for
-# both beyond and PyTorch here (docs/results.md), so select it when the reference BLAS or the pthread
-# build is in use; a deliberate other choice (BLIS, MKL, ...) is left alone.
-ALT=libblas.so.3-x86_64-linux-gnu
-OPENMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
-current=$(update-alternatives --query "$ALT" 2>/dev/null | awk '/^Value:/ {print $2}')
-case "$current" in
-  */blas/libblas.so.3 | */openblas-pthread/libblas.so.3 | "")
-    if [ -e "$OPENMP_BLAS" ] && [ "$current" != "$OPENMP_BLAS" ]; then
-      echo "setup: selecting OpenBLAS (OpenMP build) for libblas.so.3 (was: ${current:-none})"
-      as_root update-alternatives --set "$ALT" "$OPENMP_BLAS" >/dev/null
-    fi ;;
-esac
+# libblas.so.3, liblapack.so.3 and libopenblas.so.0 (LibTorch links all three) are chosen by the
+# alternatives system. The pthread build of OpenBLAS (preferred by default when installed) runs its own
+# thread pool, which fights LibTorch's OpenMP threads: beyond then limits it to one thread. The OpenMP
+# build uses the same threads as LibTorch and was faster for both beyond and PyTorch here
+# (docs/results.md), so select it where the reference or the pthread build is in use; a deliberate
+# other choice (BLIS, MKL, ...) is left alone.
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  alt="$lib-x86_64-linux-gnu"
+  want="/usr/lib/x86_64-linux-gnu/openblas-openmp/$lib"
+  current=$(update-alternatives --query "$alt" 2>/dev/null | awk '/^Value:/ {print $2}')
+  case "$current" in
+    */blas/* | */lapack/* | */openblas-pthread/* | "")
+      if [ -e "$want" ] && [ "$current" != "$want" ]; then
+        echo "setup: selecting the OpenMP build of OpenBLAS for $lib (was: ${current:-none})"
+        as_root update-alternatives --set "$alt" "$want" >/dev/null
+      fi ;;
+  esac
+done

@@ -25,14 +25,22 @@ int configure_threads(int n) {
   torch::set_num_threads(n);
   // OpenBLAS built for OpenMP shares LibTorch's threads and runs single-threaded inside its parallel
   // regions; the pthread build keeps a pool of its own that would compete with them.
-  if (loaded_blas_library().find("openblas-pthread") != std::string::npos)
-    call_if_loaded("openblas_set_num_threads", 1);
+  if (pthread_openblas_loaded()) call_if_loaded("openblas_set_num_threads", 1);
   return torch::get_num_threads();
 }
 
 void use_one_intra_op_thread_on_this_thread() {
   at::init_num_threads();  // LibTorch's lazy per-thread set-up would otherwise undo the line below
   call_if_loaded("omp_set_num_threads", 1);
+}
+
+bool pthread_openblas_loaded() {
+  // Any mapping counts: libblas.so.3, liblapack.so.3 and libopenblas.so.0 may each come from another build.
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("/openblas-pthread/") != std::string::npos) return true;
+  return false;
 }
 
 std::string loaded_blas_library() {
@@ -61,7 +69,7 @@ bool on_reference_blas() {
 }
 
 void warn_if_reference_blas() {
-  if (loaded_blas_library().find("openblas-pthread") != std::string::npos) {
+  if (pthread_openblas_loaded()) {
     log::info("OpenBLAS (pthread build) runs single-threaded beside LibTorch's threads; the OpenMP build "
               "is faster: apt-get install libopenblas0-openmp, then select it for libblas.so.3 with "
               "update-alternatives (scripts/setup.sh does both)");

@@ -17,6 +17,9 @@ void use_one_intra_op_thread_on_this_thread();
 /// Path of the BLAS library this process loaded (from /proc/self/maps), or "" if none found.
 std::string loaded_blas_library();
 
+/// True when the pthread build of OpenBLAS is loaded (as libblas, liblapack or libopenblas).
+bool pthread_openblas_loaded();
+
 /// True when the loaded BLAS is Debian's slow reference implementation.
 bool on_reference_blas();
 
