@@ -36,7 +36,7 @@ const std::vector<DemoRun>& demo_runs() {
 void run_demo(const std::string& out) {
   ensure_writable_dir(out);
   viz::HtmlReport index("beyond demo");
-  index.paragraph("Short runs of the generative family on Fashion-MNIST. Each link is a full run report.");
+  index.paragraph("Short runs of the generative family on Fashion-MNIST, each with a link to its full report.");
   std::vector<std::vector<std::string>> rows;
   for (const auto& run : demo_runs()) {
     log::info("demo: training " + run.name + " (" + run.what + ")");
@@ -52,9 +52,12 @@ void run_demo(const std::string& out) {
     std::string metrics;
     for (const auto& [k, v] : result.final_metrics) metrics += (metrics.empty() ? "" : ", ") + k + " " + str(v);
     rows.push_back({run.name, run.what, metrics});
+    index.heading(run.name);
     index.image(run.name + "/images/" + (run.name == "vae" || run.name == "gan" ? "samples.png" : "reconstructions.png"),
-                run.name + ": " + run.what);
+                run.what);
+    index.link(run.name + "/report.html", "full report of the " + run.name + " run (metrics, curves, all pictures)");
   }
+  index.heading("Final metrics");
   index.table({"run", "what", "final metrics"}, rows);
   const std::string page = (std::filesystem::path(out) / "index.html").string();
   index.write(page);

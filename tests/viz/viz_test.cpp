@@ -127,6 +127,7 @@ TEST_F(VizTest, ReportEscapesTextAndHasImages) {
   r.heading("Loss");
   r.paragraph("a < b && c > d");
   r.image("loss.png", "loss 'per' step");
+  r.link("vae/report.html", "the <vae> run");
   r.table({"name", "value"}, {{"<x>", "1"}, {"y"}});
   r.metrics({{"test/elbo", -245.25}});
   r.write(path("report.html"));
@@ -136,6 +137,7 @@ TEST_F(VizTest, ReportEscapesTextAndHasImages) {
   EXPECT_NE(html.find("<img src=\"loss.png\""), std::string::npos);
   EXPECT_NE(html.find("loss &#39;per&#39; step"), std::string::npos);
   EXPECT_NE(html.find("<td>&lt;x&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"vae/report.html\">the &lt;vae&gt; run</a>"), std::string::npos) << html;
   EXPECT_NE(html.find("-245.25"), std::string::npos);
   EXPECT_NE(html.find("<style>"), std::string::npos);
   EXPECT_EQ(html.find("<x>"), std::string::npos);

@@ -59,6 +59,10 @@ void HtmlReport::paragraph(const std::string& text) {
   blocks_.push_back("<p>" + detail::html_escape(text) + "</p>");
 }
 
+void HtmlReport::link(const std::string& href, const std::string& text) {
+  blocks_.push_back("<p><a href=\"" + detail::html_escape(href) + "\">" + detail::html_escape(text) + "</a></p>");
+}
+
 void HtmlReport::image(const std::string& relative_path, const std::string& caption) {
   const std::string cap = detail::html_escape(caption);
   std::string block = "<figure><img src=\"" + detail::html_escape(relative_path) + "\" alt=\"" + cap + "\">";

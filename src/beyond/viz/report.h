@@ -21,6 +21,8 @@ class HtmlReport {
   void heading(const std::string& text);
   /// A paragraph of plain text.
   void paragraph(const std::string& text);
+  /// A paragraph holding one link; `href` is relative to the page's directory.
+  void link(const std::string& href, const std::string& text);
   /// An image with a caption; `relative_path` is relative to the directory the page is written to.
   void image(const std::string& relative_path, const std::string& caption);
   /// A table; every row should have header.size() cells (shorter rows are padded, longer ones refused).
