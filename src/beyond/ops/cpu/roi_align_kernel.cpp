@@ -1,0 +1,198 @@
+// RoI Align on the CPU. For each RoI the bilinear sample positions and weights are computed once
+// (they are the same for every channel), then the forward pass runs in parallel over RoIs and the
+// backward pass in parallel over (image, channel) planes, so no two threads ever add into the same
+// gradient element and no atomics are needed.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <cmath>
+#include <vector>
+
+#include "beyond/ops/checks.h"
+
+namespace beyond::ops::cpu {
+namespace {
+
+/// One bilinear sample: four plane offsets and their weights (all zero outside the map).
+template <typename T>
+struct Sample {
+  int64_t pos[4];
+  T w[4];
+};
+
+/// The samples of one RoI: bins in row-major (ph, pw) order, `per_bin` samples each.
+template <typename T>
+struct RoiSamples {
+  int64_t batch = 0;
+  int64_t per_bin = 1;
+  T inv_count = 1;
+  std::vector<Sample<T>> samples;
+};
+
+template <typename T>
+Sample<T> bilinear_sample(T y, T x, int64_t height, int64_t width) {
+  Sample<T> s{};
+  // Samples more than one pixel outside the map contribute nothing (torchvision's rule).
+  if (y < -1.0 || y > height || x < -1.0 || x > width) return s;
+  y = std::max<T>(y, 0);
+  x = std::max<T>(x, 0);
+  auto y_low = static_cast<int64_t>(y), x_low = static_cast<int64_t>(x);
+  int64_t y_high, x_high;
+  if (y_low >= height - 1) {
+    y_high = y_low = height - 1;
+    y = static_cast<T>(y_low);
+  } else {
+    y_high = y_low + 1;
+  }
+  if (x_low >= width - 1) {
+    x_high = x_low = width - 1;
+    x = static_cast<T>(x_low);
+  } else {
+    x_high = x_low + 1;
+  }
+  const T ly = y - y_low, lx = x - x_low, hy = 1 - ly, hx = 1 - lx;
+  s.pos[0] = y_low * width + x_low;
+  s.pos[1] = y_low * width + x_high;
+  s.pos[2] = y_high * width + x_low;
+  s.pos[3] = y_high * width + x_high;
+  s.w[0] = hy * hx;
+  s.w[1] = hy * lx;
+  s.w[2] = ly * hx;
+  s.w[3] = ly * lx;
+  return s;
+}
+
+template <typename T>
+RoiSamples<T> roi_samples(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled_w, int64_t sampling_ratio,
+                          bool aligned, int64_t height, int64_t width) {
+  RoiSamples<T> r;
+  r.batch = static_cast<int64_t>(roi[0]);
+  const T offset = aligned ? T(0.5) : T(0);
+  const T start_w = roi[1] * spatial_scale - offset, start_h = roi[2] * spatial_scale - offset;
+  T roi_w = roi[3] * spatial_scale - offset - start_w, roi_h = roi[4] * spatial_scale - offset - start_h;
+  if (!aligned) {  // the legacy mode forces boxes to be at least 1x1
+    roi_w = std::max<T>(roi_w, 1);
+    roi_h = std::max<T>(roi_h, 1);
+  }
+  const T bin_h = roi_h / pooled_h, bin_w = roi_w / pooled_w;
+  const int64_t grid_h = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::ceil(roi_h / pooled_h));
+  const int64_t grid_w = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::ceil(roi_w / pooled_w));
+  r.per_bin = std::max<int64_t>(grid_h * grid_w, 0);
+  r.inv_count = T(1) / static_cast<T>(std::max<int64_t>(grid_h * grid_w, 1));
+  r.samples.reserve(static_cast<size_t>(pooled_h * pooled_w * r.per_bin));
+  for (int64_t ph = 0; ph < pooled_h; ++ph)
+    for (int64_t pw = 0; pw < pooled_w; ++pw)
+      for (int64_t iy = 0; iy < grid_h; ++iy) {
+        const T y = start_h + ph * bin_h + (iy + T(0.5)) * bin_h / grid_h;
+        for (int64_t ix = 0; ix < grid_w; ++ix) {
+          const T x = start_w + pw * bin_w + (ix + T(0.5)) * bin_w / grid_w;
+          r.samples.push_back(bilinear_sample(y, x, height, width));
+        }
+      }
+  return r;
+}
+
+template <typename T>
+std::vector<RoiSamples<T>> all_roi_samples(const T* rois, int64_t num_rois, T spatial_scale, int64_t pooled_h,
+                                           int64_t pooled_w, int64_t sampling_ratio, bool aligned, int64_t height,
+                                           int64_t width) {
+  std::vector<RoiSamples<T>> out(static_cast<size_t>(num_rois));
+  at::parallel_for(0, num_rois, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k)
+      out[k] = roi_samples(rois + 5 * k, spatial_scale, pooled_h, pooled_w, sampling_ratio, aligned, height, width);
+  });
+  return out;
+}
+
+template <typename T>
+void roi_align_forward(const T* input, const std::vector<RoiSamples<T>>& rois, int64_t channels, int64_t height,
+                       int64_t width, int64_t bins, T* output) {
+  const int64_t plane = height * width;
+  const auto num_rois = static_cast<int64_t>(rois.size());
+  // Work items are (roi, channel) pairs so that few RoIs still spread over every thread.
+  at::parallel_for(0, num_rois * channels, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const auto& r = rois[item / channels];
+      const int64_t c = item % channels;
+      const T* in = input + (r.batch * channels + c) * plane;
+      T* out = output + item * bins;
+      const Sample<T>* s = r.samples.data();
+      for (int64_t b = 0; b < bins; ++b) {
+        T sum = 0;
+        for (int64_t i = 0; i < r.per_bin; ++i, ++s)
+          sum += s->w[0] * in[s->pos[0]] + s->w[1] * in[s->pos[1]] + s->w[2] * in[s->pos[2]] + s->w[3] * in[s->pos[3]];
+        out[b] = sum * r.inv_count;
+      }
+    }
+  });
+}
+
+template <typename T>
+void roi_align_backward(const T* grad, const std::vector<RoiSamples<T>>& rois, int64_t batch, int64_t channels,
+                        int64_t height, int64_t width, int64_t bins, T* grad_input) {
+  const int64_t plane = height * width;
+  std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(batch));
+  for (int64_t k = 0; k < static_cast<int64_t>(rois.size()); ++k) by_image[rois[k].batch].push_back(k);
+  at::parallel_for(0, batch * channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t n = item / channels, c = item % channels;
+      T* gin = grad_input + item * plane;
+      for (int64_t k : by_image[n]) {
+        const auto& r = rois[k];
+        const T* g = grad + (k * channels + c) * bins;
+        const Sample<T>* s = r.samples.data();
+        for (int64_t b = 0; b < bins; ++b) {
+          const T gb = g[b] * r.inv_count;
+          for (int64_t i = 0; i < r.per_bin; ++i, ++s)
+            for (int j = 0; j < 4; ++j) gin[s->pos[j]] += s->w[j] * gb;
+        }
+      }
+    }
+  });
+}
+
+at::Tensor roi_align_cpu(const at::Tensor& input, const at::Tensor& rois, double spatial_scale, int64_t pooled_height,
+                         int64_t pooled_width, int64_t sampling_ratio, bool aligned) {
+  detail::check_float_cpu(input, "roi_align", "input", 4);
+  detail::check_rois(rois, input, "roi_align");
+  detail::check_pooled_size(pooled_height, pooled_width, "roi_align");
+  const auto in = input.contiguous();
+  const auto r = rois.contiguous();
+  const int64_t k = r.size(0), channels = in.size(1), height = in.size(2), width = in.size(3);
+  auto output = at::zeros({k, channels, pooled_height, pooled_width}, in.options());
+  if (k == 0 || in.numel() == 0) return output;
+  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward", [&] {
+    auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), k, static_cast<scalar_t>(spatial_scale),
+                                             pooled_height, pooled_width, sampling_ratio, aligned, height, width);
+    roi_align_forward<scalar_t>(in.data_ptr<scalar_t>(), samples, channels, height, width,
+                                pooled_height * pooled_width, output.data_ptr<scalar_t>());
+  });
+  return output;
+}
+
+at::Tensor roi_align_backward_cpu(const at::Tensor& grad, const at::Tensor& rois, double spatial_scale,
+                                  int64_t pooled_height, int64_t pooled_width, int64_t batch_size, int64_t channels,
+                                  int64_t height, int64_t width, int64_t sampling_ratio, bool aligned) {
+  detail::check_float_cpu(grad, "roi_align backward", "grad", 4);
+  const auto g = grad.contiguous();
+  const auto r = rois.contiguous();
+  auto grad_input = at::zeros({batch_size, channels, height, width}, g.options());
+  if (r.size(0) == 0 || grad_input.numel() == 0) return grad_input;
+  AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "roi_align_backward", [&] {
+    auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), r.size(0), static_cast<scalar_t>(spatial_scale),
+                                             pooled_height, pooled_width, sampling_ratio, aligned, height, width);
+    roi_align_backward<scalar_t>(g.data_ptr<scalar_t>(), samples, batch_size, channels, height, width,
+                                 pooled_height * pooled_width, grad_input.data_ptr<scalar_t>());
+  });
+  return grad_input;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(beyond, CPU, m) {
+  m.impl("roi_align", TORCH_FN(roi_align_cpu));
+  m.impl("_roi_align_backward", TORCH_FN(roi_align_backward_cpu));
+}
+
+}  // namespace beyond::ops::cpu

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Parity of beyond's ops with torchvision 0.14 on the same inputs, and gradcheck of their backward.
+
+Run by CTest (tests/CMakeLists.txt) as: /usr/bin/python3 ops_parity_test.py <path to libbeyond_ops.so>
+Tolerances: float64 results must agree to 1e-12 (the arithmetic is the same, only summation order may
+differ); float32 to 1e-5; kept NMS indices exactly.
+"""
+import sys
+import unittest
+
+import torch
+import torchvision
+from torch.autograd import gradcheck
+
+LIB = sys.argv.pop(1) if len(sys.argv) > 1 else "build/src/beyond/libbeyond_ops.so"
+torch.ops.load_library(LIB)
+ops = torch.ops.beyond
+
+
+def boxes_in(n, width, height, gen, dtype=torch.float64, spill=0.2):
+    """Random boxes, some partly or wholly outside [0, width] x [0, height]."""
+    lo = torch.tensor([-spill * width, -spill * height])
+    span = torch.tensor([width, height]) * (1 + 2 * spill)
+    xy = lo + torch.rand(n, 2, generator=gen) * span
+    wh = torch.rand(n, 2, generator=gen) * torch.tensor([width, height]) * 0.5
+    return torch.cat([xy, xy + wh], 1).to(dtype)
+
+
+def rois_for(boxes, batch, gen):
+    return torch.cat([torch.randint(0, batch, (len(boxes), 1), generator=gen).to(boxes.dtype), boxes], 1)
+
+
+def edge_rois(dtype):
+    """One box inside, one wholly outside, a zero-area box, a box covering everything, a 1-pixel box."""
+    return torch.tensor([[0, 2, 3, 20, 15], [1, 200, 200, 260, 240], [0, 5, 5, 5, 5], [1, -10, -10, 500, 500],
+                         [0, 7.3, 9.1, 8.1, 9.9]], dtype=dtype)
+
+
+class RoiAlignParity(unittest.TestCase):
+    def setUp(self):
+        self.gen = torch.Generator().manual_seed(0)
+        self.x = torch.randn(2, 5, 24, 30, dtype=torch.float64, generator=self.gen)
+        self.rois = torch.cat([rois_for(boxes_in(40, 120, 96, self.gen), 2, self.gen), edge_rois(torch.float64)])
+
+    def test_forward_and_backward_match_torchvision(self):
+        for aligned in (False, True):
+            for sampling_ratio in (-1, 0, 1, 2, 3):
+                for out in ((7, 7), (3, 5)):
+                    xa = self.x.clone().requires_grad_()
+                    xb = self.x.clone().requires_grad_()
+                    ours = ops.roi_align(xa, self.rois, 0.25, out[0], out[1], sampling_ratio, aligned)
+                    theirs = torchvision.ops.roi_align(xb, self.rois, out, 0.25, sampling_ratio, aligned)
+                    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
+                    g = torch.randn(ours.shape, dtype=torch.float64, generator=self.gen)
+                    ours.backward(g)
+                    theirs.backward(g)
+                    torch.testing.assert_close(xa.grad, xb.grad, rtol=0, atol=1e-12)
+
+    def test_float32(self):
+        x = self.x.float()
+        rois = self.rois.float()
+        torch.testing.assert_close(ops.roi_align(x, rois, 0.25, 7, 7, 2, True),
+                                   torchvision.ops.roi_align(x, rois, 7, 0.25, 2, True), rtol=1e-5, atol=1e-5)
+
+    def test_gradcheck(self):
+        x = torch.randn(2, 2, 9, 11, dtype=torch.float64, generator=self.gen, requires_grad=True)
+        rois = torch.cat([rois_for(boxes_in(6, 44, 36, self.gen), 2, self.gen), edge_rois(torch.float64)[:3]])
+        for aligned in (False, True):
+            for sampling_ratio in (-1, 1, 2):
+                self.assertTrue(gradcheck(lambda t: ops.roi_align(t, rois, 0.25, 3, 2, sampling_ratio, aligned), (x,)))
+
+    def test_empty_and_single(self):
+        empty = torch.zeros(0, 5, dtype=torch.float64)
+        self.assertEqual(ops.roi_align(self.x, empty, 1.0, 7, 7, 2, True).shape, (0, 5, 7, 7))
+        one = self.rois[:1]
+        torch.testing.assert_close(ops.roi_align(self.x, one, 0.25, 7, 7, 2, False),
+                                   torchvision.ops.roi_align(self.x, one, 7, 0.25, 2, False), rtol=0, atol=1e-12)
+
+    def test_large_k(self):
+        gen = torch.Generator().manual_seed(1)
+        x = torch.randn(2, 16, 50, 60, generator=gen)
+        rois = rois_for(boxes_in(3000, 400, 300, gen, torch.float32), 2, gen)
+        torch.testing.assert_close(ops.roi_align(x, rois, 0.125, 7, 7, 2, True),
+                                   torchvision.ops.roi_align(x, rois, 7, 0.125, 2, True), rtol=1e-5, atol=1e-5)
+
+    def test_errors_name_the_argument(self):
+        with self.assertRaisesRegex(RuntimeError, r"rois must be a \[K, 5\] tensor"):
+            ops.roi_align(self.x, self.rois[:, :4], 1.0, 7, 7, 2, True)
+        with self.assertRaisesRegex(RuntimeError, "batch indices"):
+            bad = self.rois.clone()
+            bad[0, 0] = 5
+            ops.roi_align(self.x, bad, 1.0, 7, 7, 2, True)
+        with self.assertRaisesRegex(RuntimeError, "input must be float32 or float64"):
+            ops.roi_align(self.x.int(), self.rois, 1.0, 7, 7, 2, True)
+
+    def test_torchscript(self):
+        @torch.jit.script
+        def pooled(x: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
+            return torch.ops.beyond.roi_align(x, rois, 0.25, 7, 7, 2, True)
+
+        torch.testing.assert_close(pooled(self.x, self.rois), ops.roi_align(self.x, self.rois, 0.25, 7, 7, 2, True))
+
+
+class RoiPoolParity(unittest.TestCase):
+    def setUp(self):
+        self.gen = torch.Generator().manual_seed(2)
+        self.x = torch.randn(2, 4, 20, 26, dtype=torch.float64, generator=self.gen)
+        self.rois = torch.cat([rois_for(boxes_in(40, 104, 80, self.gen), 2, self.gen), edge_rois(torch.float64)])
+
+    def test_forward_and_backward_match_torchvision(self):
+        for out in ((7, 7), (2, 3), (1, 1)):
+            xa = self.x.clone().requires_grad_()
+            xb = self.x.clone().requires_grad_()
+            ours, argmax = ops.roi_pool(xa, self.rois, 0.25, out[0], out[1])
+            theirs = torchvision.ops.roi_pool(xb, self.rois, out, 0.25)
+            torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+            self.assertEqual(argmax.dtype, torch.int64)
+            g = torch.randn(ours.shape, dtype=torch.float64, generator=self.gen)
+            ours.backward(g)
+            theirs.backward(g)
+            torch.testing.assert_close(xa.grad, xb.grad, rtol=0, atol=1e-12)
+
+    def test_gradcheck(self):
+        # Distinct values keep each bin's maximum unique, so the function is differentiable there.
+        x = torch.randperm(2 * 2 * 9 * 11, generator=self.gen).double().reshape(2, 2, 9, 11).requires_grad_()
+        rois = torch.cat([rois_for(boxes_in(6, 44, 36, self.gen), 2, self.gen), edge_rois(torch.float64)[:3]])
+        self.assertTrue(gradcheck(lambda t: ops.roi_pool(t, rois, 0.25, 3, 2)[0], (x,), eps=1e-3))
+
+    def test_always_t_by_t(self):
+        for box in ([0, 0, 0, 1, 1], [0, 0, 0, 100, 60], [1, 3, 4, 5, 90]):
+            out, _ = ops.roi_pool(self.x, torch.tensor([box], dtype=torch.float64), 0.25, 4, 4)
+            self.assertEqual(out.shape, (1, 4, 4, 4))
+
+
+class NmsParity(unittest.TestCase):
+    def setUp(self):
+        self.gen = torch.Generator().manual_seed(3)
+
+    def check(self, boxes, scores, threshold=0.5):
+        ours = ops.nms(boxes, scores, threshold)
+        self.assertTrue(torch.equal(ours, torchvision.ops.nms(boxes, scores, threshold)))
+        return ours
+
+    def test_random_thresholds_and_dtypes(self):
+        for dtype in (torch.float32, torch.float64):
+            boxes = boxes_in(800, 300, 300, self.gen, dtype)
+            scores = torch.rand(800, generator=self.gen).to(dtype)
+            for threshold in (0.0, 0.3, 0.5, 0.7, 1.0):
+                self.check(boxes, scores, threshold)
+
+    def test_ties_zero_area_empty_and_one(self):
+        boxes = torch.tensor([[0, 0, 10, 10], [0, 0, 10, 10], [1, 1, 11, 11], [5, 5, 5, 5], [5, 5, 5, 5]],
+                             dtype=torch.float32)
+        kept = self.check(boxes, torch.tensor([0.5, 0.5, 0.5, 0.9, 0.9]))
+        self.assertEqual(kept.tolist(), [3, 4, 0])  # equal scores: lower index first
+        self.assertEqual(self.check(torch.zeros(0, 4), torch.zeros(0)).numel(), 0)
+        self.assertEqual(self.check(boxes[:1], torch.ones(1)).tolist(), [0])
+
+    def test_large(self):
+        boxes = boxes_in(20000, 1000, 1000, self.gen, torch.float32)
+        self.check(boxes, torch.rand(20000, generator=self.gen))
+
+    def test_batched(self):
+        boxes = boxes_in(3000, 500, 500, self.gen, torch.float32)
+        scores = torch.rand(3000, generator=self.gen)
+        classes = torch.randint(0, 20, (3000,), generator=self.gen)
+        self.assertTrue(torch.equal(ops.batched_nms(boxes, scores, classes, 0.5),
+                                    torchvision.ops.batched_nms(boxes, scores, classes, 0.5)))
+        # Identical boxes of different classes never suppress each other.
+        same = torch.tensor([[0, 0, 10, 10]] * 3, dtype=torch.float32)
+        self.assertEqual(ops.batched_nms(same, torch.tensor([0.3, 0.2, 0.1]), torch.tensor([0, 1, 0]), 0.5).tolist(),
+                         [0, 1])
+
+    def test_errors(self):
+        with self.assertRaisesRegex(RuntimeError, r"scores must be a \[N\] tensor"):
+            ops.nms(torch.zeros(3, 4), torch.zeros(2), 0.5)
+        with self.assertRaisesRegex(RuntimeError, r"boxes must be a \[N, 4\] tensor"):
+            ops.nms(torch.zeros(3, 5), torch.zeros(3), 0.5)
+
+
+class BoxIouParity(unittest.TestCase):
+    def test_matches_torchvision(self):
+        gen = torch.Generator().manual_seed(4)
+        a, b = boxes_in(300, 100, 100, gen), boxes_in(200, 100, 100, gen)
+        torch.testing.assert_close(ops.box_iou(a, b), torchvision.ops.box_iou(a, b), rtol=0, atol=1e-12)
+        self.assertEqual(ops.box_iou(a[:0], b).shape, (0, 200))
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    unittest.main(verbosity=2)
