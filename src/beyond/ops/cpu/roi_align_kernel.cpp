@@ -1,11 +1,11 @@
 // RoI Align on the CPU. For each RoI the bilinear sample positions and weights are computed once
-// (they are the same for every channel), then the forward pass runs in parallel over RoIs and the
-// backward pass in parallel over (image, channel) planes, so no two threads ever add into the same
-// gradient element and no atomics are needed.
+// (they are the same for every channel); the forward pass then runs in parallel over RoIs on a
+// channels-last copy of the input, the backward pass over (image, channel) planes of the gradient.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -105,33 +105,41 @@ std::vector<RoiSamples<T>> all_roi_samples(const T* rois, int64_t num_rois, T sp
   return out;
 }
 
+/// Forward on channels-last input ([N, H, W, C]): the four taps of a sample are four contiguous runs
+/// of C values, so the inner loop is a multiply-add over channels that the compiler vectorises. Each
+/// RoI accumulates into a [bins, C] buffer that is then written out as [C, bins] (NCHW output).
 template <typename T>
-void roi_align_forward(const T* input, const std::vector<RoiSamples<T>>& rois, int64_t channels, int64_t height,
-                       int64_t width, int64_t bins, T* output) {
-  const int64_t plane = height * width;
-  const auto num_rois = static_cast<int64_t>(rois.size());
-  // Work items are (roi, channel) pairs so that few RoIs still spread over every thread.
-  at::parallel_for(0, num_rois * channels, 4, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const auto& r = rois[item / channels];
-      const int64_t c = item % channels;
-      const T* in = input + (r.batch * channels + c) * plane;
-      T* out = output + item * bins;
+void roi_align_forward(const T* input, const std::vector<RoiSamples<T>>& rois, int64_t channels, int64_t plane,
+                       int64_t bins, T* output) {
+  at::parallel_for(0, static_cast<int64_t>(rois.size()), 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> acc(static_cast<size_t>(bins * channels));
+    for (int64_t k = begin; k < end; ++k) {
+      const auto& r = rois[k];
+      const T* in = input + r.batch * plane * channels;
       const Sample<T>* s = r.samples.data();
+      std::fill(acc.begin(), acc.end(), T(0));
       for (int64_t b = 0; b < bins; ++b) {
-        T sum = 0;
+        T* a = acc.data() + b * channels;
         for (int64_t i = 0; i < r.per_bin; ++i, ++s)
-          sum += s->w[0] * in[s->pos[0]] + s->w[1] * in[s->pos[1]] + s->w[2] * in[s->pos[2]] + s->w[3] * in[s->pos[3]];
-        out[b] = sum * r.inv_count;
+          for (int j = 0; j < 4; ++j) {
+            const T w = s->w[j] * r.inv_count;
+            if (w == 0) continue;
+            const T* tap = in + s->pos[j] * channels;
+            for (int64_t c = 0; c < channels; ++c) a[c] += w * tap[c];
+          }
       }
+      T* out = output + k * channels * bins;
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t b = 0; b < bins; ++b) out[c * bins + b] = acc[b * channels + c];
     }
   });
 }
 
+/// Backward into an NCHW gradient, in parallel over (image, channel) planes: every plane has one
+/// writer, so no atomics are needed, and the result needs no layout conversion by autograd.
 template <typename T>
 void roi_align_backward(const T* grad, const std::vector<RoiSamples<T>>& rois, int64_t batch, int64_t channels,
-                        int64_t height, int64_t width, int64_t bins, T* grad_input) {
-  const int64_t plane = height * width;
+                        int64_t plane, int64_t bins, T* grad_input) {
   std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(batch));
   for (int64_t k = 0; k < static_cast<int64_t>(rois.size()); ++k) by_image[rois[k].batch].push_back(k);
   at::parallel_for(0, batch * channels, 1, [&](int64_t begin, int64_t end) {
@@ -157,15 +165,15 @@ at::Tensor roi_align_cpu(const at::Tensor& input, const at::Tensor& rois, double
   detail::check_float_cpu(input, "roi_align", "input", 4);
   detail::check_rois(rois, input, "roi_align");
   detail::check_pooled_size(pooled_height, pooled_width, "roi_align");
-  const auto in = input.contiguous();
+  const int64_t k = rois.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
+  auto output = at::zeros({k, channels, pooled_height, pooled_width}, input.options());
+  if (k == 0 || input.numel() == 0) return output;
+  const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
-  const int64_t k = r.size(0), channels = in.size(1), height = in.size(2), width = in.size(3);
-  auto output = at::zeros({k, channels, pooled_height, pooled_width}, in.options());
-  if (k == 0 || in.numel() == 0) return output;
   AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward", [&] {
     auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), k, static_cast<scalar_t>(spatial_scale),
                                              pooled_height, pooled_width, sampling_ratio, aligned, height, width);
-    roi_align_forward<scalar_t>(in.data_ptr<scalar_t>(), samples, channels, height, width,
+    roi_align_forward<scalar_t>(in.data_ptr<scalar_t>(), samples, channels, height * width,
                                 pooled_height * pooled_width, output.data_ptr<scalar_t>());
   });
   return output;
@@ -175,14 +183,18 @@ at::Tensor roi_align_backward_cpu(const at::Tensor& grad, const at::Tensor& rois
                                   int64_t pooled_height, int64_t pooled_width, int64_t batch_size, int64_t channels,
                                   int64_t height, int64_t width, int64_t sampling_ratio, bool aligned) {
   detail::check_float_cpu(grad, "roi_align backward", "grad", 4);
+  TORCH_CHECK(grad.size(0) == rois.size(0) && grad.size(1) == channels && grad.size(2) == pooled_height &&
+                  grad.size(3) == pooled_width,
+              "roi_align backward: grad must have shape [", rois.size(0), ", ", channels, ", ", pooled_height, ", ",
+              pooled_width, "], got ", grad.sizes());
+  auto grad_input = at::zeros({batch_size, channels, height, width}, grad.options());
+  if (rois.size(0) == 0 || grad_input.numel() == 0) return grad_input;
   const auto g = grad.contiguous();
   const auto r = rois.contiguous();
-  auto grad_input = at::zeros({batch_size, channels, height, width}, g.options());
-  if (r.size(0) == 0 || grad_input.numel() == 0) return grad_input;
   AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "roi_align_backward", [&] {
     auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), r.size(0), static_cast<scalar_t>(spatial_scale),
                                              pooled_height, pooled_width, sampling_ratio, aligned, height, width);
-    roi_align_backward<scalar_t>(g.data_ptr<scalar_t>(), samples, batch_size, channels, height, width,
+    roi_align_backward<scalar_t>(g.data_ptr<scalar_t>(), samples, batch_size, channels, height * width,
                                  pooled_height * pooled_width, grad_input.data_ptr<scalar_t>());
   });
   return grad_input;

@@ -1,10 +1,12 @@
 // RoI max pooling (Fast R-CNN) on the CPU: every RoI is cut into a fixed pooled_height x pooled_width
 // grid of bins (whatever its size) and each bin keeps its maximum and where it was (argmax, for the
-// backward pass). Forward runs in parallel over (RoI, channel); backward over (image, channel) planes.
+// backward pass). Forward runs in parallel over RoIs on a channels-last copy of the input; backward
+// over (image, channel) planes of the gradient.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <tuple>
@@ -45,32 +47,46 @@ RoiBins roi_bins(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled
   return b;
 }
 
+/// out = max(out, cell) element-wise, remembering `at` where cell wins. Branch-free and on restrict
+/// pointers, so that the compiler vectorises it (one of the hot loops of Fast R-CNN).
 template <typename T>
-void roi_pool_forward(const T* input, const std::vector<RoiBins>& rois, int64_t channels, int64_t height,
-                      int64_t width, int64_t pooled_h, int64_t pooled_w, T* output, int64_t* argmax) {
-  const int64_t plane = height * width, bins = pooled_h * pooled_w;
-  const auto num_rois = static_cast<int64_t>(rois.size());
-  at::parallel_for(0, num_rois * channels, 4, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const RoiBins& r = rois[item / channels];
-      const T* in = input + (r.batch * channels + item % channels) * plane;
-      T* out = output + item * bins;
-      int64_t* arg = argmax + item * bins;
+inline void update_max(const T* __restrict cell, int32_t at, int64_t channels, T* __restrict out,
+                       int32_t* __restrict best_at) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const T v = cell[c], cur = out[c];
+    const int32_t take = -static_cast<int32_t>(v > cur);  // all ones where v wins
+    out[c] = v > cur ? v : cur;
+    best_at[c] = (at & take) | (best_at[c] & ~take);
+  }
+}
+
+/// Channels-last input ([N, H, W, C]): each cell of a bin is a contiguous run of C values, so the
+/// running maximum is an element-wise loop over channels. Results are written out as NCHW.
+template <typename T>
+void roi_pool_forward(const T* input, const std::vector<RoiBins>& rois, int64_t channels, int64_t width,
+                      int64_t plane, int64_t pooled_h, int64_t pooled_w, T* output, int64_t* argmax) {
+  at::parallel_for(0, static_cast<int64_t>(rois.size()), 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> best(static_cast<size_t>(channels));
+    std::vector<int32_t> best_at(static_cast<size_t>(channels));  // int32: vectorises with the float lanes
+    for (int64_t k = begin; k < end; ++k) {
+      const RoiBins& r = rois[k];
+      const T* in = input + r.batch * plane * channels;
       for (int64_t ph = 0; ph < pooled_h; ++ph)
         for (int64_t pw = 0; pw < pooled_w; ++pw) {
+          const int64_t bin = ph * pooled_w + pw, bins = pooled_h * pooled_w;
+          T* out = best.data();
           const bool empty = r.h1[ph] <= r.h0[ph] || r.w1[pw] <= r.w0[pw];
-          T best = empty ? T(0) : std::numeric_limits<T>::lowest();
-          int64_t best_at = -1;
+          std::fill(out, out + channels, empty ? T(0) : std::numeric_limits<T>::lowest());
+          std::fill(best_at.begin(), best_at.end(), -1);
           for (int64_t h = r.h0[ph]; h < r.h1[ph]; ++h)
             for (int64_t w = r.w0[pw]; w < r.w1[pw]; ++w) {
-              const T v = in[h * width + w];
-              if (v > best) {
-                best = v;
-                best_at = h * width + w;
-              }
+              const auto at = static_cast<int32_t>(h * width + w);
+              update_max(in + at * channels, at, channels, out, best_at.data());
             }
-          out[ph * pooled_w + pw] = best;
-          arg[ph * pooled_w + pw] = best_at;
+          for (int64_t c = 0; c < channels; ++c) {
+            output[(k * channels + c) * bins + bin] = out[c];
+            argmax[(k * channels + c) * bins + bin] = best_at[c];
+          }
         }
     }
   });
@@ -81,19 +97,21 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_cpu(const at::Tensor& input, const a
   detail::check_float_cpu(input, "roi_pool", "input", 4);
   detail::check_rois(rois, input, "roi_pool");
   detail::check_pooled_size(pooled_height, pooled_width, "roi_pool");
-  const auto in = input.contiguous();
+  const int64_t k = rois.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
+  TORCH_CHECK(height * width < (int64_t{1} << 31), "roi_pool: input planes of ", height, "x", width,
+              " are too large (argmax positions must fit in 31 bits)");
+  auto output = at::zeros({k, channels, pooled_height, pooled_width}, input.options());
+  auto argmax = at::full({k, channels, pooled_height, pooled_width}, -1, input.options().dtype(at::kLong));
+  if (k == 0 || input.numel() == 0) return {output, argmax};
+  const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
-  const int64_t k = r.size(0), channels = in.size(1), height = in.size(2), width = in.size(3);
-  auto output = at::zeros({k, channels, pooled_height, pooled_width}, in.options());
-  auto argmax = at::full({k, channels, pooled_height, pooled_width}, -1, in.options().dtype(at::kLong));
-  if (k == 0 || in.numel() == 0) return {output, argmax};
   AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_pool_forward", [&] {
     std::vector<RoiBins> bins(static_cast<size_t>(k));
     const scalar_t* rp = r.data_ptr<scalar_t>();
     for (int64_t i = 0; i < k; ++i)
       bins[i] = roi_bins(rp + 5 * i, static_cast<scalar_t>(spatial_scale), pooled_height, pooled_width, height, width);
-    roi_pool_forward<scalar_t>(in.data_ptr<scalar_t>(), bins, channels, height, width, pooled_height, pooled_width,
-                               output.data_ptr<scalar_t>(), argmax.data_ptr<int64_t>());
+    roi_pool_forward<scalar_t>(in.data_ptr<scalar_t>(), bins, channels, width, height * width, pooled_height,
+                               pooled_width, output.data_ptr<scalar_t>(), argmax.data_ptr<int64_t>());
   });
   return {output, argmax};
 }
@@ -105,12 +123,12 @@ at::Tensor roi_pool_backward_cpu(const at::Tensor& grad, const at::Tensor& rois,
   TORCH_CHECK(argmax.sizes() == grad.sizes() && argmax.scalar_type() == at::kLong,
               "roi_pool backward: argmax must be an int64 tensor shaped like grad ", grad.sizes(), ", got ",
               argmax.scalar_type(), " ", argmax.sizes());
+  auto grad_input = at::zeros({batch_size, channels, height, width}, grad.options());
+  const int64_t k = rois.size(0), plane = height * width, bins = pooled_height * pooled_width;
+  if (k == 0 || grad_input.numel() == 0) return grad_input;
   const auto g = grad.contiguous();
   const auto a = argmax.contiguous();
   const auto r = rois.contiguous();
-  auto grad_input = at::zeros({batch_size, channels, height, width}, g.options());
-  const int64_t k = r.size(0), plane = height * width, bins = pooled_height * pooled_width;
-  if (k == 0 || grad_input.numel() == 0) return grad_input;
   AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "roi_pool_backward", [&] {
     std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(batch_size));
     const scalar_t* rp = r.data_ptr<scalar_t>();
@@ -118,6 +136,7 @@ at::Tensor roi_pool_backward_cpu(const at::Tensor& grad, const at::Tensor& rois,
     const scalar_t* gp = g.data_ptr<scalar_t>();
     const int64_t* ap = a.data_ptr<int64_t>();
     scalar_t* gin = grad_input.data_ptr<scalar_t>();
+    // In parallel over (image, channel) planes: one writer per gradient element.
     at::parallel_for(0, batch_size * channels, 1, [&](int64_t begin, int64_t end) {
       for (int64_t item = begin; item < end; ++item) {
         const int64_t n = item / channels, c = item % channels;
