@@ -186,6 +186,56 @@ class BoxIouParity(unittest.TestCase):
         self.assertEqual(ops.box_iou(a[:0], b).shape, (0, 200))
 
 
+class BoxUtilitiesParity(unittest.TestCase):
+    def setUp(self):
+        gen = torch.Generator().manual_seed(5)
+        self.a, self.b = boxes_in(50, 100, 80, gen), boxes_in(30, 100, 80, gen)
+
+    def test_area_giou_clip_small(self):
+        torch.testing.assert_close(ops.box_area(self.a), torchvision.ops.box_area(self.a), rtol=0, atol=1e-12)
+        torch.testing.assert_close(ops.generalized_box_iou(self.a, self.b),
+                                   torchvision.ops.generalized_box_iou(self.a, self.b), rtol=0, atol=1e-12)
+        torch.testing.assert_close(ops.clip_boxes_to_image(self.a, [80, 100]),
+                                   torchvision.ops.clip_boxes_to_image(self.a, (80, 100)), rtol=0, atol=0)
+        for min_size in (0.0, 5.0, 30.0):
+            self.assertTrue(torch.equal(ops.remove_small_boxes(self.a, min_size),
+                                        torchvision.ops.remove_small_boxes(self.a, min_size)))
+
+    def test_generalized_iou_is_differentiable(self):
+        a = self.a[:5].clone().requires_grad_()
+        self.assertTrue(gradcheck(lambda t: ops.generalized_box_iou(t, self.b[:4]), (a,)))
+
+    def test_box_coder(self):
+        from torchvision.models.detection._utils import BoxCoder
+        import math
+        for weights in ((1.0, 1.0, 1.0, 1.0), (10.0, 10.0, 5.0, 5.0)):
+            coder = BoxCoder(weights)
+            proposals = torchvision.ops.clip_boxes_to_image(self.a, (80, 100)) + torch.tensor([0, 0, 1, 1])
+            gt = torchvision.ops.clip_boxes_to_image(self.a.flip(0), (80, 100)) + torch.tensor([0, 0, 1, 1])
+            codes = ops.encode_boxes(gt, proposals, list(weights))
+            torch.testing.assert_close(codes, coder.encode_single(gt, proposals), rtol=1e-12, atol=1e-12)
+            wild = torch.cat([codes, codes * 50], 1)  # the second class exercises the exp clamp
+            torch.testing.assert_close(ops.decode_boxes(wild, proposals, list(weights), math.log(1000.0 / 16)),
+                                       coder.decode_single(wild, proposals), rtol=1e-12, atol=1e-9)
+            torch.testing.assert_close(ops.decode_boxes(codes, proposals, list(weights), math.log(1000.0 / 16)), gt,
+                                       rtol=1e-9, atol=1e-9)
+
+    def test_anchor_generator(self):
+        from torchvision.models.detection.anchor_utils import AnchorGenerator
+        from torchvision.models.detection.image_list import ImageList
+        sizes = ((32,), (64,), (128,), (256,), (512,))
+        ratios = ((0.5, 1.0, 2.0),) * 5
+        gen = AnchorGenerator(sizes, ratios)
+        image_size, feature_sizes = (800, 1088), [(200, 272), (100, 136), (50, 68), (25, 34), (13, 17)]
+        features = [torch.zeros(1, 1, h, w) for h, w in feature_sizes]
+        theirs = gen(ImageList(torch.zeros(1, 3, *image_size), [image_size]), features)[0]
+        ours = []
+        for (h, w), size, ratio in zip(feature_sizes, sizes, ratios):
+            cell = ops.cell_anchors(list(size), list(ratio))
+            ours.append(ops.grid_anchors(cell, [h, w], [image_size[0] // h, image_size[1] // w]))
+        torch.testing.assert_close(torch.cat(ours), theirs, rtol=0, atol=0)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(2)
     unittest.main(verbosity=2)

@@ -69,6 +69,39 @@ at::Tensor box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2) {
   return handle.call(boxes1, boxes2);
 }
 
+at::Tensor box_area(const at::Tensor& boxes) {
+  static auto handle = op<at::Tensor(const at::Tensor&)>("beyond::box_area");
+  return handle.call(boxes);
+}
+
+at::Tensor generalized_box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2) {
+  static auto handle = op<at::Tensor(const at::Tensor&, const at::Tensor&)>("beyond::generalized_box_iou");
+  return handle.call(boxes1, boxes2);
+}
+
+at::Tensor clip_boxes_to_image(const at::Tensor& boxes, at::IntArrayRef size) {
+  static auto handle = op<at::Tensor(const at::Tensor&, at::IntArrayRef)>("beyond::clip_boxes_to_image");
+  return handle.call(boxes, size);
+}
+
+at::Tensor remove_small_boxes(const at::Tensor& boxes, double min_size) {
+  static auto handle = op<at::Tensor(const at::Tensor&, double)>("beyond::remove_small_boxes");
+  return handle.call(boxes, min_size);
+}
+
+at::Tensor encode_boxes(const at::Tensor& reference_boxes, const at::Tensor& proposals, at::ArrayRef<double> weights) {
+  static auto handle =
+      op<at::Tensor(const at::Tensor&, const at::Tensor&, at::ArrayRef<double>)>("beyond::encode_boxes");
+  return handle.call(reference_boxes, proposals, weights);
+}
+
+at::Tensor decode_boxes(const at::Tensor& rel_codes, const at::Tensor& boxes, at::ArrayRef<double> weights,
+                        double bbox_xform_clip) {
+  static auto handle =
+      op<at::Tensor(const at::Tensor&, const at::Tensor&, at::ArrayRef<double>, double)>("beyond::decode_boxes");
+  return handle.call(rel_codes, boxes, weights, bbox_xform_clip);
+}
+
 namespace detail {
 at::Tensor roi_align_backward(const at::Tensor& grad, const at::Tensor& rois, double spatial_scale,
                               int64_t pooled_height, int64_t pooled_width, int64_t batch_size, int64_t channels,

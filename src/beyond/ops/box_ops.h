@@ -18,4 +18,21 @@ at::Tensor batched_nms(const at::Tensor& boxes, const at::Tensor& scores, const 
 /// Pairwise intersection over union: [N, M]. Not differentiable (use it for matching).
 at::Tensor box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2);
 
+/// (x2 - x1) * (y2 - y1): [N].
+at::Tensor box_area(const at::Tensor& boxes);
+/// Generalized IoU (Rezatofighi et al. 2019): IoU - (hull - union) / hull, pairwise [N, M]; differentiable.
+at::Tensor generalized_box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2);
+/// Boxes clamped into an image of size (height, width); any leading dimensions.
+at::Tensor clip_boxes_to_image(const at::Tensor& boxes, at::IntArrayRef size);
+/// Indices of the boxes whose width and height are both >= min_size.
+at::Tensor remove_small_boxes(const at::Tensor& boxes, double min_size);
+
+/// The box coder of the R-CNN family: regression targets (dx, dy, dw, dh) that move `proposals` onto
+/// `reference_boxes`, scaled by weights (wx, wy, ww, wh): [N, 4].
+at::Tensor encode_boxes(const at::Tensor& reference_boxes, const at::Tensor& proposals, at::ArrayRef<double> weights);
+/// Inverse of encode_boxes for [N, 4 * classes] codes; dw and dh are clamped to bbox_xform_clip
+/// (torchvision's default log(1000 / 16)) before exp. Returns [N, 4 * classes].
+at::Tensor decode_boxes(const at::Tensor& rel_codes, const at::Tensor& boxes, at::ArrayRef<double> weights,
+                        double bbox_xform_clip);
+
 }  // namespace beyond::ops
