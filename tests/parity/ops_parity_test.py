@@ -186,6 +186,37 @@ class BoxIouParity(unittest.TestCase):
         self.assertEqual(ops.box_iou(a[:0], b).shape, (0, 200))
 
 
+class MultiScaleRoIAlignParity(unittest.TestCase):
+    def setUp(self):
+        gen = torch.Generator().manual_seed(6)
+        self.image_sizes = [(200, 240), (180, 256)]
+        self.features = [torch.randn(2, 3, 200 // s, 256 // s, dtype=torch.float64, generator=gen)
+                         for s in (4, 8, 16, 32)]
+        # Sizes from a few pixels to the whole image, so every level gets boxes.
+        self.boxes = [boxes_in(40, 240, 200, gen, spill=0.0), boxes_in(25, 256, 180, gen, spill=0.0)]
+        self.boxes[0][:5, 2:] = self.boxes[0][:5, :2] + 3                       # tiny: clamped to P2
+        self.boxes[0][5] = torch.tensor([0, 0, 150, 150], dtype=torch.float64)  # P3
+        self.boxes[1][0] = torch.tensor([0, 0, 256, 200], dtype=torch.float64)  # P4
+        self.boxes[1][1] = torch.tensor([0, 0, 600, 500], dtype=torch.float64)  # P5
+
+    def test_matches_torchvision(self):
+        from collections import OrderedDict
+        pooler = torchvision.ops.MultiScaleRoIAlign(["p2", "p3", "p4", "p5"], 7, 2)
+        theirs = pooler(OrderedDict(zip(["p2", "p3", "p4", "p5"], self.features)), self.boxes, self.image_sizes)
+        rois = torch.cat([torch.cat([torch.full((len(b), 1), float(i), dtype=b.dtype), b], 1)
+                          for i, b in enumerate(self.boxes)])
+        ours = ops.multiscale_roi_align(self.features, rois, [200, 256], [7, 7], 2, 224, 4)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
+        levels = ops.roi_levels(rois, 2, 5, 224, 4)
+        self.assertEqual(levels.unique().tolist(), [0, 1, 2, 3])
+
+    def test_gradcheck(self):
+        feats = [f[:, :1, :12, :12].clone().requires_grad_() for f in self.features[:2]]
+        rois = torch.tensor([[0, 2, 3, 20, 30], [1, 5, 5, 60, 50], [0, 1, 1, 8, 8]], dtype=torch.float64)
+        self.assertTrue(gradcheck(lambda a, b: ops.multiscale_roi_align([a, b], rois, [48, 48], [2, 2], 2, 32, 3),
+                                  tuple(feats)))
+
+
 class BoxUtilitiesParity(unittest.TestCase):
     def setUp(self):
         gen = torch.Generator().manual_seed(5)

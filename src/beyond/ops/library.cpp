@@ -16,13 +16,17 @@ TORCH_LIBRARY(beyond, m) {
   m.def("nms(Tensor boxes, Tensor scores, float iou_threshold) -> Tensor");
   m.def("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor");
   m.def("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor");
-  // Composite ops (ATen compositions, differentiable through them): ops/boxes.cpp, ops/anchors.cpp.
+  // Composite ops (ATen compositions, differentiable through them): ops/boxes.cpp, ops/anchors.cpp,
+  // ops/multiscale_roi_align.cpp.
   m.def("box_area(Tensor boxes) -> Tensor");
   m.def("generalized_box_iou(Tensor boxes1, Tensor boxes2) -> Tensor");
   m.def("clip_boxes_to_image(Tensor boxes, int[2] size) -> Tensor");
   m.def("remove_small_boxes(Tensor boxes, float min_size) -> Tensor");
   m.def("encode_boxes(Tensor reference_boxes, Tensor proposals, float[4] weights) -> Tensor");
   m.def("decode_boxes(Tensor rel_codes, Tensor boxes, float[4] weights, float bbox_xform_clip) -> Tensor");
+  m.def("roi_levels(Tensor rois, int k_min, int k_max, int canonical_scale, int canonical_level) -> Tensor");
+  m.def("multiscale_roi_align(Tensor[] features, Tensor rois, int[2] image_size, int[2] output_size, "
+        "int sampling_ratio, int canonical_scale, int canonical_level) -> Tensor");
   m.def("cell_anchors(int[] sizes, float[] aspect_ratios) -> Tensor");
   m.def("grid_anchors(Tensor cell_anchors, int[2] grid_size, int[2] stride) -> Tensor");
 }
