@@ -5,6 +5,7 @@ Run by CTest (tests/CMakeLists.txt) as: /usr/bin/python3 ops_parity_test.py <pat
 Tolerances: float64 results must agree to 1e-12 (the arithmetic is the same, only summation order may
 differ); float32 to 1e-5; kept NMS indices exactly.
 """
+import math
 import sys
 import unittest
 
@@ -170,6 +171,28 @@ class NmsParity(unittest.TestCase):
         same = torch.tensor([[0, 0, 10, 10]] * 3, dtype=torch.float32)
         self.assertEqual(ops.batched_nms(same, torch.tensor([0.3, 0.2, 0.1]), torch.tensor([0, 1, 0]), 0.5).tolist(),
                          [0, 1])
+
+    def test_soft_nms(self):
+        boxes = boxes_in(300, 200, 200, self.gen, torch.float64)
+        scores = torch.rand(300, generator=self.gen, dtype=torch.float64)
+        # "hard" with a vanishing score threshold is plain NMS.
+        keep, kept_scores = ops.soft_nms(boxes, scores, 0.5, 0.5, 1e-12, "hard")
+        self.assertTrue(torch.equal(keep, torchvision.ops.nms(boxes, scores, 0.5)))
+        torch.testing.assert_close(kept_scores, scores[keep])
+        # Decays only lower scores, keep every box above the threshold, and select in decreasing order.
+        for method in ("linear", "gaussian"):
+            keep, kept_scores = ops.soft_nms(boxes, scores, 0.3, 0.5, 1e-3, method)
+            self.assertTrue(bool((kept_scores <= scores[keep] + 1e-12).all()))
+            self.assertGreater(len(keep), len(torchvision.ops.nms(boxes, scores, 0.3)))
+            self.assertEqual(len(set(keep.tolist())), len(keep))
+        # Two identical boxes: linear decay with IoU 1 removes the second, Gaussian decays it by exp(-1/sigma).
+        same = torch.tensor([[0, 0, 10, 10], [0, 0, 10, 10]], dtype=torch.float64)
+        two = torch.tensor([0.9, 0.8], dtype=torch.float64)
+        self.assertEqual(ops.soft_nms(same, two, 0.5, 0.5, 1e-3, "linear")[0].tolist(), [0])
+        torch.testing.assert_close(ops.soft_nms(same, two, 0.5, 0.5, 1e-3, "gaussian")[1],
+                                   torch.tensor([0.9, 0.8 * math.exp(-2.0)], dtype=torch.float64))
+        with self.assertRaisesRegex(RuntimeError, "method must be"):
+            ops.soft_nms(same, two, 0.5, 0.5, 1e-3, "cubic")
 
     def test_errors(self):
         with self.assertRaisesRegex(RuntimeError, r"scores must be a \[N\] tensor"):

@@ -69,6 +69,13 @@ at::Tensor box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2) {
   return handle.call(boxes1, boxes2);
 }
 
+std::tuple<at::Tensor, at::Tensor> soft_nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold,
+                                            double sigma, double score_threshold, const std::string& method) {
+  static auto handle = op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&, double, double,
+                                                             double, c10::string_view)>("beyond::soft_nms");
+  return handle.call(boxes, scores, iou_threshold, sigma, score_threshold, method);
+}
+
 at::Tensor box_area(const at::Tensor& boxes) {
   static auto handle = op<at::Tensor(const at::Tensor&)>("beyond::box_area");
   return handle.call(boxes);

@@ -5,6 +5,9 @@
 ///   auto keep2 = beyond::ops::batched_nms(boxes, scores, labels, 0.5);   // no suppression across labels
 #include <ATen/ATen.h>
 
+#include <string>
+#include <tuple>
+
 namespace beyond::ops {
 
 /// Greedy non-maximum suppression: indices of the kept boxes by decreasing score (ties: lower index
@@ -14,6 +17,13 @@ at::Tensor nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_thr
 /// NMS within each category of `idxs` (integer [N]); categories never suppress each other.
 at::Tensor batched_nms(const at::Tensor& boxes, const at::Tensor& scores, const at::Tensor& idxs,
                        double iou_threshold);
+
+/// Soft-NMS (Bodla et al. 2017): scores of boxes overlapping a selected one decay instead of dropping
+/// to zero. method: "linear" (s *= 1 - IoU when IoU > iou_threshold), "gaussian" (s *= exp(-IoU^2 / sigma))
+/// or "hard" (plain NMS). Boxes under score_threshold are dropped. Returns the kept indices in order of
+/// selection and their decayed scores.
+std::tuple<at::Tensor, at::Tensor> soft_nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold,
+                                            double sigma, double score_threshold, const std::string& method);
 
 /// Pairwise intersection over union: [N, M]. Not differentiable (use it for matching).
 at::Tensor box_iou(const at::Tensor& boxes1, const at::Tensor& boxes2);

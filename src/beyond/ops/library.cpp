@@ -16,6 +16,8 @@ TORCH_LIBRARY(beyond, m) {
   m.def("nms(Tensor boxes, Tensor scores, float iou_threshold) -> Tensor");
   m.def("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor");
   m.def("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor");
+  m.def("soft_nms(Tensor boxes, Tensor scores, float iou_threshold, float sigma, float score_threshold, "
+        "str method) -> (Tensor, Tensor)");
   // Composite ops (ATen compositions, differentiable through them): ops/boxes.cpp, ops/anchors.cpp,
   // ops/multiscale_roi_align.cpp.
   m.def("box_area(Tensor boxes) -> Tensor");
