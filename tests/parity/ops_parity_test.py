@@ -240,6 +240,36 @@ class MultiScaleRoIAlignParity(unittest.TestCase):
                                   tuple(feats)))
 
 
+class AdversarialInputs(unittest.TestCase):
+    """Degenerate shapes and values: each op returns or raises a clear error, never crashes. The suite
+    also runs under AddressSanitizer and UndefinedBehaviorSanitizer (see docs/architecture.md)."""
+
+    def test_degenerate_boxes_and_maps(self):
+        x = torch.randn(1, 3, 1, 1)
+        with self.assertRaisesRegex(RuntimeError, "clip the boxes"):
+            ops.roi_align(x, torch.tensor([[0., -1e6, -1e6, 1e6, 1e6]]), 1.0, 3, 3, -1, True)
+        with self.assertRaisesRegex(RuntimeError, "must be finite"):
+            ops.roi_pool(x, torch.tensor([[0., float("nan"), 0, 1, 1]]), 1.0, 3, 3)
+        for rois in ([[0., -1e6, -1e6, 1e6, 1e6]], [[0., 5, 5, -5, -5]], [[0., -1e6, -1e6, -2e6, -3e6]]):
+            rois = torch.tensor(rois)
+            for aligned in (False, True):
+                xr = x.clone().requires_grad_()
+                ops.roi_align(xr, rois, 1.0, 3, 3, 2, aligned).sum().backward()
+                torch.testing.assert_close(ops.roi_align(x, rois, 1.0, 3, 3, 2, aligned),
+                                           torchvision.ops.roi_align(x, rois, 3, 1.0, 2, aligned))
+            xr = x.clone().requires_grad_()
+            ops.roi_pool(xr, rois, 1.0, 2, 2)[0].sum().backward()
+            torch.testing.assert_close(ops.roi_pool(x, rois, 1.0, 2, 2)[0], torchvision.ops.roi_pool(x, rois, 2, 1.0))
+
+    def test_nan_boxes_and_scores_in_nms(self):
+        b = torch.tensor([[0., 0, 0, 0], [1, 1, 0, 0], [float("nan"), 0, 1, 1]])
+        s = torch.tensor([1., float("nan"), 0.5])
+        self.assertEqual(ops.nms(b, s, 0.5).numel(), 3)
+        ops.batched_nms(b, s, torch.tensor([0, 0, 1]), 0.5)
+        ops.box_iou(b, b)
+        ops.soft_nms(b, torch.tensor([1., 0.5, 0.2]), 0.5, 0.5, 0.0, "gaussian")
+
+
 class BoxUtilitiesParity(unittest.TestCase):
     def setUp(self):
         gen = torch.Generator().manual_seed(5)

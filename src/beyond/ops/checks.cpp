@@ -21,6 +21,8 @@ void check_rois(const at::Tensor& rois, const at::Tensor& input, const char* op)
   TORCH_CHECK(rois.scalar_type() == input.scalar_type(), op, ": rois must have the dtype of input (",
               input.scalar_type(), "), got ", rois.scalar_type());
   if (rois.size(0) == 0) return;
+  TORCH_CHECK(at::isfinite(rois).all().item<bool>(), op, ": rois must be finite; row ",
+              at::logical_not(at::isfinite(rois)).any(1).nonzero()[0][0].item<int64_t>(), " holds NaN or infinity");
   const auto batch = rois.select(1, 0);
   const double lo = batch.min().item<double>(), hi = batch.max().item<double>();
   TORCH_CHECK(lo >= 0 && hi < static_cast<double>(input.size(0)), op, ": rois[:, 0] holds batch indices in [",

@@ -63,6 +63,8 @@ Sample<T> bilinear_sample(T y, T x, int64_t height, int64_t width) {
   return s;
 }
 
+constexpr double kMaxSamplesPerRoi = 1 << 24;
+
 template <typename T>
 RoiSamples<T> roi_samples(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled_w, int64_t sampling_ratio,
                           bool aligned, int64_t height, int64_t width) {
@@ -76,8 +78,17 @@ RoiSamples<T> roi_samples(const T* roi, T spatial_scale, int64_t pooled_h, int64
     roi_h = std::max<T>(roi_h, 1);
   }
   const T bin_h = roi_h / pooled_h, bin_w = roi_w / pooled_w;
-  const int64_t grid_h = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::ceil(roi_h / pooled_h));
-  const int64_t grid_w = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::ceil(roi_w / pooled_w));
+  // Boxes with negative extent (x2 < x1 in aligned mode) get no samples and pool to zero.
+  const double adaptive_h = std::max(std::ceil(static_cast<double>(roi_h) / pooled_h), 0.0);
+  const double adaptive_w = std::max(std::ceil(static_cast<double>(roi_w) / pooled_w), 0.0);
+  // The samples of a RoI are precomputed; an adaptive grid on an absurdly large box would need
+  // more memory than any real feature map justifies (and hours of compute), so say so instead.
+  TORCH_CHECK(sampling_ratio > 0 || adaptive_h * adaptive_w * pooled_h * pooled_w <= kMaxSamplesPerRoi,
+              "roi_align: a RoI of ", roi_w, " x ", roi_h, " feature cells with adaptive sampling (sampling_ratio <= 0)"
+              " needs ", adaptive_h * adaptive_w * pooled_h * pooled_w, " bilinear samples; clip the boxes to the "
+              "image or pass a positive sampling_ratio");
+  const int64_t grid_h = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(adaptive_h);
+  const int64_t grid_w = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(adaptive_w);
   r.per_bin = std::max<int64_t>(grid_h * grid_w, 0);
   r.inv_count = T(1) / static_cast<T>(std::max<int64_t>(grid_h * grid_w, 1));
   r.samples.reserve(static_cast<size_t>(pooled_h * pooled_w * r.per_bin));
