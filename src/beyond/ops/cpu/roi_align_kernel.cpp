@@ -177,8 +177,8 @@ at::Tensor roi_align_cpu(const at::Tensor& input, const at::Tensor& rois, double
   detail::check_rois(rois, input, "roi_align");
   detail::check_pooled_size(pooled_height, pooled_width, "roi_align");
   const int64_t k = rois.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
-  auto output = at::zeros({k, channels, pooled_height, pooled_width}, input.options());
-  if (k == 0 || input.numel() == 0) return output;
+  if (k == 0 || input.numel() == 0) return at::zeros({k, channels, pooled_height, pooled_width}, input.options());
+  auto output = at::empty({k, channels, pooled_height, pooled_width}, input.options());  // the kernel writes all
   const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
   AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward", [&] {

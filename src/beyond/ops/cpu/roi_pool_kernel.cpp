@@ -100,9 +100,12 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_cpu(const at::Tensor& input, const a
   const int64_t k = rois.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
   TORCH_CHECK(height * width < (int64_t{1} << 31), "roi_pool: input planes of ", height, "x", width,
               " are too large (argmax positions must fit in 31 bits)");
-  auto output = at::zeros({k, channels, pooled_height, pooled_width}, input.options());
-  auto argmax = at::full({k, channels, pooled_height, pooled_width}, -1, input.options().dtype(at::kLong));
-  if (k == 0 || input.numel() == 0) return {output, argmax};
+  if (k == 0 || input.numel() == 0)
+    return {at::zeros({k, channels, pooled_height, pooled_width}, input.options()),
+            at::full({k, channels, pooled_height, pooled_width}, -1, input.options().dtype(at::kLong))};
+  // The kernel writes every element of both.
+  auto output = at::empty({k, channels, pooled_height, pooled_width}, input.options());
+  auto argmax = at::empty({k, channels, pooled_height, pooled_width}, input.options().dtype(at::kLong));
   const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
   AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_pool_forward", [&] {
