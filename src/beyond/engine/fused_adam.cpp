@@ -8,6 +8,31 @@
 namespace beyond {
 namespace detail {
 
+namespace {
+
+struct AdamConstants {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, sqrt_bias_correction2, neg_step_size, decay, grad_decay;
+};
+
+/// The update of elements [begin, end). A plain function on restrict pointers (not the lambda's
+/// captures) so that the compiler can prove the arrays distinct and vectorise the loop.
+void adam_range(float* __restrict param, const float* __restrict grad, float* __restrict exp_avg,
+                float* __restrict exp_avg_sq, int64_t begin, int64_t end, const AdamConstants k) {
+  for (int64_t i = begin; i < end; ++i) {
+    float p = param[i] * k.decay;
+    const float g = grad[i] + k.grad_decay * param[i];
+    const float m = exp_avg[i] * k.beta1 + k.one_minus_beta1 * g;
+    const float v = exp_avg_sq[i] * k.beta2 + k.one_minus_beta2 * g * g;
+    const float denom = std::sqrt(v) / k.sqrt_bias_correction2 + k.eps;
+    p += k.neg_step_size * (m / denom);
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    param[i] = p;
+  }
+}
+
+}  // namespace
+
 void adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n, const AdamStep& s) {
   // The same arithmetic, in the same order and precision, as torch::optim::Adam(W)'s tensor ops
   // (scalars computed in double, then used as float), element by element.
@@ -21,19 +46,12 @@ void adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg
   const float neg_step_size = static_cast<float>(-s.lr / bias_correction1);
   const float decay = static_cast<float>(s.decoupled ? 1.0 - s.lr * s.weight_decay : 1.0);
   const float grad_decay = static_cast<float>(s.decoupled ? 0.0 : s.weight_decay);
-  // Elements are independent; 32K per task keeps small tensors (biases) on one thread.
-  at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      float p = param[i] * decay;
-      const float g = grad[i] + grad_decay * param[i];
-      const float m = exp_avg[i] * beta1 + one_minus_beta1 * g;
-      const float v = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g;
-      const float denom = std::sqrt(v) / sqrt_bias_correction2 + eps;
-      p += neg_step_size * (m / denom);
-      exp_avg[i] = m;
-      exp_avg_sq[i] = v;
-      param[i] = p;
-    }
+  // Elements are independent, but one vectorised pass is so light (the VAE's 0.65 M parameters: 0.41 ms)
+  // that waking a second thread only pays off for tensors of millions of elements.
+  const AdamConstants k{beta1, beta2, one_minus_beta1, one_minus_beta2, eps, sqrt_bias_correction2, neg_step_size,
+                        decay, grad_decay};
+  at::parallel_for(0, n, int64_t{1} << 22, [&](int64_t begin, int64_t end) {
+    adam_range(param, grad, exp_avg, exp_avg_sq, begin, end, k);
   });
 }
 
