@@ -69,8 +69,8 @@ Config tiny_config(const std::string& optimizer = "adam", const std::string& sch
       "tiny");
 }
 
-TrainResult train(TinyRegressionTask& task_ref, std::shared_ptr<TinyRegressionTask> task, const Config& cfg,
-                  const std::string& dir, const std::string& resume = "") {
+TrainResult train(std::shared_ptr<TinyRegressionTask> task, const Config& cfg, const std::string& dir,
+                  const std::string& resume = "") {
   auto options = TrainerOptions::from_config(cfg).run_dir(dir).resume(resume).progress(false).visualize(false);
   return Trainer(task, cfg, options).run();
 }
@@ -92,7 +92,7 @@ TEST(Trainer, TrainingLowersTheLoss) {
   task->train_mode(false);
   const double before = task->evaluate().at("mse");
   task->train_mode(true);
-  auto result = train(*task, task, tiny_config(), dir / "run");
+  auto result = train(task, tiny_config(), dir / "run");
   EXPECT_EQ(result.status, TrainResult::Status::Completed);
   EXPECT_EQ(result.step, 30);
   EXPECT_LT(result.final_metrics.at("mse"), 0.5 * before);
@@ -101,17 +101,17 @@ TEST(Trainer, TrainingLowersTheLoss) {
 TEST(Trainer, InterruptedAndResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
   test::TempDir dir;
   auto straight = make_task();
-  train(*straight, straight, tiny_config(), dir / "straight");
+  train(straight, tiny_config(), dir / "straight");
 
   // Stops after step index 12 (13 steps done): not a multiple of checkpoint_every, mid-epoch.
   auto first = make_task(-1, 12);
-  auto stopped = train(*first, first, tiny_config(), dir / "resumed");
+  auto stopped = train(first, tiny_config(), dir / "resumed");
   ASSERT_EQ(stopped.status, TrainResult::Status::Interrupted);
   EXPECT_EQ(stopped.step, 13);
   EXPECT_TRUE(fs::exists(stopped.checkpoint)) << stopped.checkpoint;
 
   auto second = make_task();  // a fresh process would build the task from scratch
-  auto resumed = train(*second, second, tiny_config(), dir / "resumed", "latest");
+  auto resumed = train(second, tiny_config(), dir / "resumed", "latest");
   ASSERT_EQ(resumed.status, TrainResult::Status::Completed);
   expect_same_weights(*straight->net_, *second->net_);
 
@@ -125,11 +125,11 @@ TEST(Trainer, InterruptedAndResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne
 TEST(Trainer, ExactResumeAlsoHoldsForSgdWithStepSchedule) {
   test::TempDir dir;
   auto straight = make_task();
-  train(*straight, straight, tiny_config("sgd", "step"), dir / "a");
+  train(straight, tiny_config("sgd", "step"), dir / "a");
   auto first = make_task(-1, 7);
-  train(*first, first, tiny_config("sgd", "step"), dir / "b");
+  train(first, tiny_config("sgd", "step"), dir / "b");
   auto second = make_task();
-  train(*second, second, tiny_config("sgd", "step"), dir / "b", "latest");
+  train(second, tiny_config("sgd", "step"), dir / "b", "latest");
   expect_same_weights(*straight->net_, *second->net_);
 }
 
@@ -137,7 +137,7 @@ TEST(Trainer, NonFiniteLossStopsNamingTheStepAndKeepsTheLastGoodCheckpoint) {
   test::TempDir dir;
   auto task = make_task(/*nan_at=*/10);
   try {
-    train(*task, task, tiny_config(), dir / "run");
+    train(task, tiny_config(), dir / "run");
     FAIL() << "expected NonFiniteLossError";
   } catch (const NonFiniteLossError& e) {
     const std::string msg = e.what();
@@ -156,7 +156,7 @@ TEST(Trainer, NonFiniteLossStopsNamingTheStepAndKeepsTheLastGoodCheckpoint) {
 TEST(Trainer, CheckpointsEveryNStepsKeepsTheLastKAndOneAtTheEnd) {
   test::TempDir dir;
   auto task = make_task();
-  auto result = train(*task, task, tiny_config(), dir / "run");
+  auto result = train(task, tiny_config(), dir / "run");
   CheckpointManager checkpoints(dir / "run", 2);
   auto list = checkpoints.list();
   ASSERT_EQ(list.size(), 2u);
@@ -170,7 +170,7 @@ TEST(Trainer, CheckpointsEveryNStepsKeepsTheLastKAndOneAtTheEnd) {
 TEST(Trainer, LogsTrainAndEvalRecordsToMetricsJsonl) {
   test::TempDir dir;
   auto task = make_task();
-  train(*task, task, tiny_config(), dir / "run");
+  train(task, tiny_config(), dir / "run");
   auto records = MetricsLog::read(dir / "run/metrics.jsonl");
   int train_records = 0, eval_records = 0;
   for (const auto& r : records) {
@@ -190,7 +190,7 @@ TEST(Trainer, LogsTrainAndEvalRecordsToMetricsJsonl) {
 TEST(Trainer, ResumeWithoutCheckpointIsAUsageError) {
   test::TempDir dir;
   auto task = make_task();
-  EXPECT_THROW(train(*task, task, tiny_config(), dir / "empty", "latest"), UsageError);
+  EXPECT_THROW(train(task, tiny_config(), dir / "empty", "latest"), UsageError);
 }
 
 }  // namespace

@@ -90,7 +90,6 @@ TEST(RoiOps, ChecksNameTheArgumentAndTheExpectation) {
 TEST(Nms, KeepsByDecreasingScoreAndBatchedKeepsCategoriesApart) {
   auto boxes = torch::tensor({{0.f, 0.f, 10.f, 10.f}, {1.f, 1.f, 11.f, 11.f}, {20.f, 20.f, 30.f, 30.f}});
   auto scores = torch::tensor({0.5f, 0.9f, 0.7f});
-  EXPECT_EQ(ops::nms(boxes, scores, 0.5).to(torch::kFloat64).sum().item<double>(), 1 + 2);
   EXPECT_TRUE(torch::equal(ops::nms(boxes, scores, 0.5), torch::tensor({1, 2}, torch::kLong)));
   EXPECT_TRUE(torch::equal(ops::batched_nms(boxes, scores, torch::tensor({0, 1, 0}), 0.5),
                            torch::tensor({1, 2, 0}, torch::kLong)));
