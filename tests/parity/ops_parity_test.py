@@ -102,6 +102,45 @@ class RoiAlignParity(unittest.TestCase):
         torch.testing.assert_close(pooled(self.x, self.rois), ops.roi_align(self.x, self.rois, 0.25, 7, 7, 2, True))
 
 
+class WideMapParity(unittest.TestCase):
+    """Channel counts that fill several vector blocks plus a tail (the kernels work on blocks of 64
+    channels and vectors of 8 or 16 lanes), in NCHW and channels-last layouts, both dtypes."""
+
+    def setUp(self):
+        self.gen = torch.Generator().manual_seed(5)
+        self.rois = torch.cat([rois_for(boxes_in(60, 128, 96, self.gen), 2, self.gen), edge_rois(torch.float64)])
+
+    def inputs(self):
+        for channels in (150, 64, 17):
+            for dtype, tol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+                x = torch.randn(2, channels, 24, 32, dtype=dtype, generator=self.gen)
+                for layout in (torch.contiguous_format, torch.channels_last):
+                    yield x.contiguous(memory_format=layout), self.rois.to(dtype), tol
+
+    def test_roi_align(self):
+        for x, rois, tol in self.inputs():
+            for sampling_ratio, aligned in ((2, True), (0, False)):
+                xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+                ours = ops.roi_align(xa, rois, 0.25, 7, 7, sampling_ratio, aligned)
+                theirs = torchvision.ops.roi_align(xb, rois, 7, 0.25, sampling_ratio, aligned)
+                torch.testing.assert_close(ours, theirs, rtol=tol, atol=tol)
+                g = torch.randn(ours.shape, dtype=x.dtype, generator=self.gen)
+                ours.backward(g)
+                theirs.backward(g)
+                torch.testing.assert_close(xa.grad, xb.grad, rtol=tol, atol=tol)
+
+    def test_roi_pool(self):
+        for x, rois, _ in self.inputs():
+            xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+            ours, _ = ops.roi_pool(xa, rois, 0.25, 7, 7)
+            theirs = torchvision.ops.roi_pool(xb, rois, 7, 0.25)
+            torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+            g = torch.randn(ours.shape, dtype=x.dtype, generator=self.gen)
+            ours.backward(g)
+            theirs.backward(g)
+            torch.testing.assert_close(xa.grad, xb.grad, rtol=0, atol=1e-12 if x.dtype == torch.float64 else 1e-5)
+
+
 class RoiPoolParity(unittest.TestCase):
     def setUp(self):
         self.gen = torch.Generator().manual_seed(2)

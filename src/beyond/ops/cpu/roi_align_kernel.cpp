@@ -1,6 +1,6 @@
-// RoI Align on the CPU. For each RoI the bilinear sample positions and weights are computed once
-// (they are the same for every channel); the forward pass then runs in parallel over RoIs on a
-// channels-last copy of the input, the backward pass over (image, channel) planes of the gradient.
+// RoI Align on the CPU. For each RoI the bilinear taps (feature cells and weights) are computed once,
+// as they are the same for every channel. The forward pass reads the map in channels-last blocks
+// and runs in parallel over RoIs; the backward pass runs over (image, channel) planes of the gradient.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "beyond/ops/checks.h"
+#include "beyond/ops/cpu/channels_last.h"
+#include "beyond/ops/cpu/simd_loops.h"
 
 namespace beyond::ops::cpu {
 namespace {
@@ -21,13 +23,14 @@ struct Sample {
   T w[4];
 };
 
-/// The samples of one RoI: bins in row-major (ph, pw) order, `per_bin` samples each.
+/// The taps of one RoI: bin b averages weights[t] * map[cells[t]] for t in [begin[b], begin[b + 1]).
+/// Weights include the 1 / (samples per bin) of the average; taps of zero weight are dropped.
 template <typename T>
-struct RoiSamples {
+struct RoiTaps {
   int64_t batch = 0;
-  int64_t per_bin = 1;
-  T inv_count = 1;
-  std::vector<Sample<T>> samples;
+  std::vector<int64_t> cells;
+  std::vector<T> weights;
+  std::vector<int64_t> begin;
 };
 
 template <typename T>
@@ -66,9 +69,9 @@ Sample<T> bilinear_sample(T y, T x, int64_t height, int64_t width) {
 constexpr double kMaxSamplesPerRoi = 1 << 24;
 
 template <typename T>
-RoiSamples<T> roi_samples(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled_w, int64_t sampling_ratio,
+RoiTaps<T> roi_taps(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled_w, int64_t sampling_ratio,
                           bool aligned, int64_t height, int64_t width) {
-  RoiSamples<T> r;
+  RoiTaps<T> r;
   r.batch = static_cast<int64_t>(roi[0]);
   const T offset = aligned ? T(0.5) : T(0);
   const T start_w = roi[1] * spatial_scale - offset, start_h = roi[2] * spatial_scale - offset;
@@ -89,70 +92,82 @@ RoiSamples<T> roi_samples(const T* roi, T spatial_scale, int64_t pooled_h, int64
               "image or pass a positive sampling_ratio");
   const int64_t grid_h = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(adaptive_h);
   const int64_t grid_w = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(adaptive_w);
-  r.per_bin = std::max<int64_t>(grid_h * grid_w, 0);
-  r.inv_count = T(1) / static_cast<T>(std::max<int64_t>(grid_h * grid_w, 1));
-  r.samples.reserve(static_cast<size_t>(pooled_h * pooled_w * r.per_bin));
+  const T inv_count = T(1) / static_cast<T>(std::max<int64_t>(grid_h * grid_w, 1));
+  const auto taps = static_cast<size_t>(4 * pooled_h * pooled_w * std::max<int64_t>(grid_h * grid_w, 0));
+  r.cells.reserve(taps);
+  r.weights.reserve(taps);
+  r.begin.reserve(static_cast<size_t>(pooled_h * pooled_w + 1));
   for (int64_t ph = 0; ph < pooled_h; ++ph)
-    for (int64_t pw = 0; pw < pooled_w; ++pw)
+    for (int64_t pw = 0; pw < pooled_w; ++pw) {
+      r.begin.push_back(static_cast<int64_t>(r.cells.size()));
       for (int64_t iy = 0; iy < grid_h; ++iy) {
         const T y = start_h + ph * bin_h + (iy + T(0.5)) * bin_h / grid_h;
         for (int64_t ix = 0; ix < grid_w; ++ix) {
           const T x = start_w + pw * bin_w + (ix + T(0.5)) * bin_w / grid_w;
-          r.samples.push_back(bilinear_sample(y, x, height, width));
+          const Sample<T> s = bilinear_sample(y, x, height, width);
+          for (int j = 0; j < 4; ++j) {
+            const T w = s.w[j] * inv_count;
+            if (w == 0) continue;
+            r.cells.push_back(s.pos[j]);
+            r.weights.push_back(w);
+          }
         }
       }
+    }
+  r.begin.push_back(static_cast<int64_t>(r.cells.size()));
   return r;
 }
 
 template <typename T>
-std::vector<RoiSamples<T>> all_roi_samples(const T* rois, int64_t num_rois, T spatial_scale, int64_t pooled_h,
+std::vector<RoiTaps<T>> all_roi_taps(const T* rois, int64_t num_rois, T spatial_scale, int64_t pooled_h,
                                            int64_t pooled_w, int64_t sampling_ratio, bool aligned, int64_t height,
                                            int64_t width) {
-  std::vector<RoiSamples<T>> out(static_cast<size_t>(num_rois));
+  std::vector<RoiTaps<T>> out(static_cast<size_t>(num_rois));
   at::parallel_for(0, num_rois, 16, [&](int64_t begin, int64_t end) {
     for (int64_t k = begin; k < end; ++k)
-      out[k] = roi_samples(rois + 5 * k, spatial_scale, pooled_h, pooled_w, sampling_ratio, aligned, height, width);
+      out[k] = roi_taps(rois + 5 * k, spatial_scale, pooled_h, pooled_w, sampling_ratio, aligned, height, width);
   });
   return out;
 }
 
-/// Forward on channels-last input ([N, H, W, C]): the four taps of a sample are four contiguous runs
-/// of C values, so the inner loop is a multiply-add over channels that the compiler vectorises. Each
-/// RoI accumulates into a [bins, C] buffer that is then written out as [C, bins] (NCHW output).
+/// The RoIs of each image, so that a pass over one image's map touches only its RoIs.
 template <typename T>
-void roi_align_forward(const T* input, const std::vector<RoiSamples<T>>& rois, int64_t channels, int64_t plane,
-                       int64_t bins, T* output) {
-  at::parallel_for(0, static_cast<int64_t>(rois.size()), 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> acc(static_cast<size_t>(bins * channels));
-    for (int64_t k = begin; k < end; ++k) {
-      const auto& r = rois[k];
-      const T* in = input + r.batch * plane * channels;
-      const Sample<T>* s = r.samples.data();
-      std::fill(acc.begin(), acc.end(), T(0));
-      for (int64_t b = 0; b < bins; ++b) {
-        T* a = acc.data() + b * channels;
-        for (int64_t i = 0; i < r.per_bin; ++i, ++s)
-          for (int j = 0; j < 4; ++j) {
-            const T w = s->w[j] * r.inv_count;
-            if (w == 0) continue;
-            const T* tap = in + s->pos[j] * channels;
-            for (int64_t c = 0; c < channels; ++c) a[c] += w * tap[c];
-          }
+std::vector<std::vector<int64_t>> rois_by_image(const std::vector<RoiTaps<T>>& rois, int64_t batch) {
+  std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(batch));
+  for (int64_t k = 0; k < static_cast<int64_t>(rois.size()); ++k) by_image[rois[k].batch].push_back(k);
+  return by_image;
+}
+
+/// Forward: for each block of channels, a bin is a weighted sum of contiguous channel runs
+/// (simd::weighted_sum) into a [bins, count] buffer, written out as [count, bins] of the NCHW output.
+template <typename T>
+void roi_align_forward(const at::Tensor& input, const std::vector<RoiTaps<T>>& rois, int64_t bins, T* output) {
+  const int64_t channels = input.size(1);
+  const auto by_image = rois_by_image(rois, input.size(0));
+  for_each_channel_block<T>(input, [&](int64_t n, int64_t c0, int64_t count, const T* base, int64_t stride) {
+    const auto& mine = by_image[n];
+    at::parallel_for(0, static_cast<int64_t>(mine.size()), 1, [&](int64_t begin, int64_t end) {
+      std::vector<T> acc(static_cast<size_t>(bins * count));
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t k = mine[i];
+        const auto& r = rois[k];
+        for (int64_t b = 0; b < bins; ++b)
+          simd::weighted_sum(base, stride, r.cells.data() + r.begin[b], r.weights.data() + r.begin[b],
+                             r.begin[b + 1] - r.begin[b], count, acc.data() + b * count);
+        T* out = output + (k * channels + c0) * bins;
+        for (int64_t c = 0; c < count; ++c)
+          for (int64_t b = 0; b < bins; ++b) out[c * bins + b] = acc[b * count + c];
       }
-      T* out = output + k * channels * bins;
-      for (int64_t c = 0; c < channels; ++c)
-        for (int64_t b = 0; b < bins; ++b) out[c * bins + b] = acc[b * channels + c];
-    }
+    });
   });
 }
 
 /// Backward into an NCHW gradient, in parallel over (image, channel) planes: every plane has one
 /// writer, so no atomics are needed, and the result needs no layout conversion by autograd.
 template <typename T>
-void roi_align_backward(const T* grad, const std::vector<RoiSamples<T>>& rois, int64_t batch, int64_t channels,
+void roi_align_backward(const T* grad, const std::vector<RoiTaps<T>>& rois, int64_t batch, int64_t channels,
                         int64_t plane, int64_t bins, T* grad_input) {
-  std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(batch));
-  for (int64_t k = 0; k < static_cast<int64_t>(rois.size()); ++k) by_image[rois[k].batch].push_back(k);
+  const auto by_image = rois_by_image(rois, batch);
   at::parallel_for(0, batch * channels, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t n = item / channels, c = item % channels;
@@ -160,12 +175,8 @@ void roi_align_backward(const T* grad, const std::vector<RoiSamples<T>>& rois, i
       for (int64_t k : by_image[n]) {
         const auto& r = rois[k];
         const T* g = grad + (k * channels + c) * bins;
-        const Sample<T>* s = r.samples.data();
-        for (int64_t b = 0; b < bins; ++b) {
-          const T gb = g[b] * r.inv_count;
-          for (int64_t i = 0; i < r.per_bin; ++i, ++s)
-            for (int j = 0; j < 4; ++j) gin[s->pos[j]] += s->w[j] * gb;
-        }
+        for (int64_t b = 0; b < bins; ++b)
+          for (int64_t t = r.begin[b]; t < r.begin[b + 1]; ++t) gin[r.cells[t]] += r.weights[t] * g[b];
       }
     }
   });
@@ -179,13 +190,11 @@ at::Tensor roi_align_cpu(const at::Tensor& input, const at::Tensor& rois, double
   const int64_t k = rois.size(0), channels = input.size(1), height = input.size(2), width = input.size(3);
   if (k == 0 || input.numel() == 0) return at::zeros({k, channels, pooled_height, pooled_width}, input.options());
   auto output = at::empty({k, channels, pooled_height, pooled_width}, input.options());  // the kernel writes all
-  const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
-  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward", [&] {
-    auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), k, static_cast<scalar_t>(spatial_scale),
-                                             pooled_height, pooled_width, sampling_ratio, aligned, height, width);
-    roi_align_forward<scalar_t>(in.data_ptr<scalar_t>(), samples, channels, height * width,
-                                pooled_height * pooled_width, output.data_ptr<scalar_t>());
+  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "roi_align_forward", [&] {
+    auto taps = all_roi_taps<scalar_t>(r.data_ptr<scalar_t>(), k, static_cast<scalar_t>(spatial_scale), pooled_height,
+                                       pooled_width, sampling_ratio, aligned, height, width);
+    roi_align_forward<scalar_t>(input, taps, pooled_height * pooled_width, output.data_ptr<scalar_t>());
   });
   return output;
 }
@@ -203,9 +212,9 @@ at::Tensor roi_align_backward_cpu(const at::Tensor& grad, const at::Tensor& rois
   const auto g = grad.contiguous();
   const auto r = rois.contiguous();
   AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "roi_align_backward", [&] {
-    auto samples = all_roi_samples<scalar_t>(r.data_ptr<scalar_t>(), r.size(0), static_cast<scalar_t>(spatial_scale),
-                                             pooled_height, pooled_width, sampling_ratio, aligned, height, width);
-    roi_align_backward<scalar_t>(g.data_ptr<scalar_t>(), samples, batch_size, channels, height * width,
+    auto taps = all_roi_taps<scalar_t>(r.data_ptr<scalar_t>(), r.size(0), static_cast<scalar_t>(spatial_scale),
+                                       pooled_height, pooled_width, sampling_ratio, aligned, height, width);
+    roi_align_backward<scalar_t>(g.data_ptr<scalar_t>(), taps, batch_size, channels, height * width,
                                  pooled_height * pooled_width, grad_input.data_ptr<scalar_t>());
   });
   return grad_input;

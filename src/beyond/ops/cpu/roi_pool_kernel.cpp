@@ -1,6 +1,6 @@
 // RoI max pooling (Fast R-CNN) on the CPU: every RoI is cut into a fixed pooled_height x pooled_width
 // grid of bins (whatever its size) and each bin keeps its maximum and where it was (argmax, for the
-// backward pass). Forward runs in parallel over RoIs on a channels-last copy of the input; backward
+// backward pass). Forward runs in parallel over RoIs on channels-last blocks of the input; backward
 // over (image, channel) planes of the gradient.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "beyond/ops/checks.h"
+#include "beyond/ops/cpu/channels_last.h"
+#include "beyond/ops/cpu/simd_loops.h"
 
 namespace beyond::ops::cpu {
 namespace {
@@ -47,48 +49,36 @@ RoiBins roi_bins(const T* roi, T spatial_scale, int64_t pooled_h, int64_t pooled
   return b;
 }
 
-/// out = max(out, cell) element-wise, remembering `at` where cell wins. Branch-free and on restrict
-/// pointers, so that the compiler vectorises it (one of the hot loops of Fast R-CNN).
+/// Forward on channels-last blocks of the map: each cell of a bin is a contiguous run of channels,
+/// so the running maximum is element-wise over channels (simd::rect_max). Results go to NCHW.
 template <typename T>
-inline void update_max(const T* __restrict cell, int32_t at, int64_t channels, T* __restrict out,
-                       int32_t* __restrict best_at) {
-  for (int64_t c = 0; c < channels; ++c) {
-    const T v = cell[c], cur = out[c];
-    const int32_t take = -static_cast<int32_t>(v > cur);  // all ones where v wins
-    out[c] = v > cur ? v : cur;
-    best_at[c] = (at & take) | (best_at[c] & ~take);
-  }
-}
-
-/// Channels-last input ([N, H, W, C]): each cell of a bin is a contiguous run of C values, so the
-/// running maximum is an element-wise loop over channels. Results are written out as NCHW.
-template <typename T>
-void roi_pool_forward(const T* input, const std::vector<RoiBins>& rois, int64_t channels, int64_t width,
-                      int64_t plane, int64_t pooled_h, int64_t pooled_w, T* output, int64_t* argmax) {
-  at::parallel_for(0, static_cast<int64_t>(rois.size()), 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> best(static_cast<size_t>(channels));
-    std::vector<int32_t> best_at(static_cast<size_t>(channels));  // int32: vectorises with the float lanes
-    for (int64_t k = begin; k < end; ++k) {
-      const RoiBins& r = rois[k];
-      const T* in = input + r.batch * plane * channels;
-      for (int64_t ph = 0; ph < pooled_h; ++ph)
-        for (int64_t pw = 0; pw < pooled_w; ++pw) {
-          const int64_t bin = ph * pooled_w + pw, bins = pooled_h * pooled_w;
-          T* out = best.data();
-          const bool empty = r.h1[ph] <= r.h0[ph] || r.w1[pw] <= r.w0[pw];
-          std::fill(out, out + channels, empty ? T(0) : std::numeric_limits<T>::lowest());
-          std::fill(best_at.begin(), best_at.end(), -1);
-          for (int64_t h = r.h0[ph]; h < r.h1[ph]; ++h)
-            for (int64_t w = r.w0[pw]; w < r.w1[pw]; ++w) {
-              const auto at = static_cast<int32_t>(h * width + w);
-              update_max(in + at * channels, at, channels, out, best_at.data());
-            }
-          for (int64_t c = 0; c < channels; ++c) {
-            output[(k * channels + c) * bins + bin] = out[c];
-            argmax[(k * channels + c) * bins + bin] = best_at[c];
+void roi_pool_forward(const at::Tensor& input, const std::vector<RoiBins>& rois, int64_t pooled_h, int64_t pooled_w,
+                      T* output, int64_t* argmax) {
+  const int64_t channels = input.size(1), width = input.size(3), bins = pooled_h * pooled_w;
+  std::vector<std::vector<int64_t>> by_image(static_cast<size_t>(input.size(0)));
+  for (int64_t k = 0; k < static_cast<int64_t>(rois.size()); ++k) by_image[rois[k].batch].push_back(k);
+  for_each_channel_block<T>(input, [&](int64_t n, int64_t c0, int64_t count, const T* base, int64_t stride) {
+    const auto& mine = by_image[n];
+    at::parallel_for(0, static_cast<int64_t>(mine.size()), 1, [&](int64_t begin, int64_t end) {
+      std::vector<T> best(static_cast<size_t>(bins * count));
+      std::vector<int32_t> best_at(static_cast<size_t>(bins * count));  // int32: vectorises with float lanes
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t k = mine[i];
+        const RoiBins& r = rois[k];
+        for (int64_t ph = 0; ph < pooled_h; ++ph)
+          for (int64_t pw = 0; pw < pooled_w; ++pw) {
+            const int64_t at = (ph * pooled_w + pw) * count;
+            simd::rect_max(base, stride, r.h0[ph], r.h1[ph], r.w0[pw], r.w1[pw], width, count, best.data() + at,
+                           best_at.data() + at);
           }
-        }
-    }
+        const int64_t off = (k * channels + c0) * bins;
+        for (int64_t c = 0; c < count; ++c)
+          for (int64_t b = 0; b < bins; ++b) {
+            output[off + c * bins + b] = best[b * count + c];
+            argmax[off + c * bins + b] = best_at[b * count + c];
+          }
+      }
+    });
   });
 }
 
@@ -106,15 +96,14 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_cpu(const at::Tensor& input, const a
   // The kernel writes every element of both.
   auto output = at::empty({k, channels, pooled_height, pooled_width}, input.options());
   auto argmax = at::empty({k, channels, pooled_height, pooled_width}, input.options().dtype(at::kLong));
-  const auto in = input.contiguous(at::MemoryFormat::ChannelsLast);
   const auto r = rois.contiguous();
-  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_pool_forward", [&] {
+  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "roi_pool_forward", [&] {
     std::vector<RoiBins> bins(static_cast<size_t>(k));
     const scalar_t* rp = r.data_ptr<scalar_t>();
     for (int64_t i = 0; i < k; ++i)
       bins[i] = roi_bins(rp + 5 * i, static_cast<scalar_t>(spatial_scale), pooled_height, pooled_width, height, width);
-    roi_pool_forward<scalar_t>(in.data_ptr<scalar_t>(), bins, channels, width, height * width, pooled_height,
-                               pooled_width, output.data_ptr<scalar_t>(), argmax.data_ptr<int64_t>());
+    roi_pool_forward<scalar_t>(input, bins, pooled_height, pooled_width, output.data_ptr<scalar_t>(),
+                               argmax.data_ptr<int64_t>());
   });
   return {output, argmax};
 }
