@@ -65,10 +65,4 @@ class Boxes {
   torch::Tensor xyxy_;
 };
 
-namespace detail {
-/// Checks that `index` can select rows of something of length `n` (int64 [M] with values in range, or
-/// bool [n]) and returns it as an int64 tensor; `what` names the caller in errors.
-torch::Tensor as_row_index(const torch::Tensor& index, int64_t n, const char* what);
-}  // namespace detail
-
 }  // namespace beyond

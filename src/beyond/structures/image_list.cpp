@@ -5,13 +5,14 @@
 #include <algorithm>
 
 #include "beyond/core/error.h"
+#include "beyond/structures/tensor_checks.h"
 
 namespace beyond {
 
 ImageList::ImageList(torch::Tensor tensor, std::vector<std::array<int64_t, 2>> image_sizes)
     : tensor_(std::move(tensor)), image_sizes_(std::move(image_sizes)) {
   BEYOND_CHECK(tensor_.defined() && tensor_.dim() == 4, "ImageList: the batch must be [B, C, H, W], got ",
-               tensor_.defined() ? beyond::str(tensor_.sizes()) : std::string("undefined"));
+               detail::describe(tensor_));
   BEYOND_CHECK(tensor_.size(0) == static_cast<int64_t>(image_sizes_.size()), "ImageList: the batch holds ",
                tensor_.size(0), " images but ", image_sizes_.size(), " image sizes were given");
   for (size_t i = 0; i < image_sizes_.size(); ++i) {
@@ -30,7 +31,7 @@ ImageList ImageList::from_tensors(const std::vector<torch::Tensor>& images, int6
   for (size_t i = 0; i < images.size(); ++i) {
     const auto& im = images[i];
     BEYOND_CHECK(im.defined() && im.dim() == 3, "ImageList::from_tensors: image ", i, " must be [C, H, W], got ",
-                 im.defined() ? beyond::str(im.sizes()) : std::string("undefined"));
+                 detail::describe(im));
     BEYOND_CHECK(im.size(0) == images[0].size(0) && im.scalar_type() == images[0].scalar_type() &&
                      im.device() == images[0].device(),
                  "ImageList::from_tensors: image ", i, " is ", im.scalar_type(), " ", im.sizes(), " but image 0 is ",

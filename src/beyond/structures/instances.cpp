@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "beyond/core/error.h"
+#include "beyond/structures/tensor_checks.h"
 
 namespace beyond {
 
@@ -29,7 +30,7 @@ void Instances::set(const std::string& name, torch::Tensor value) {
   BEYOND_CHECK(!name.empty(), "Instances::set: a field needs a name");
   BEYOND_CHECK(value.defined() && value.dim() >= 1, "Instances::set: field '", name,
                "' must be a tensor with the instances along dimension 0, got ",
-               value.defined() ? beyond::str("shape ", value.sizes()) : std::string("an undefined tensor"));
+               detail::describe(value));
   const int64_t at = find(name);
   const bool only_field = fields_.empty() || (fields_.size() == 1 && at == 0);
   if (!only_field) {
@@ -68,7 +69,7 @@ std::vector<std::string> Instances::field_names() const {
 void Instances::set_scores(torch::Tensor scores) {
   BEYOND_CHECK(scores.defined() && scores.dim() == 1 && scores.is_floating_point(),
                "Instances::set_scores: scores must be a floating-point [N] tensor, got ",
-               scores.defined() ? beyond::str(scores.scalar_type(), " ", scores.sizes()) : std::string("undefined"));
+               detail::describe(scores));
   set(kScores, std::move(scores));
 }
 
@@ -76,14 +77,14 @@ void Instances::set_labels(torch::Tensor labels) {
   BEYOND_CHECK(labels.defined() && labels.dim() == 1 && !labels.is_floating_point() &&
                    labels.scalar_type() != torch::kBool,
                "Instances::set_labels: labels must be an integer [N] tensor, got ",
-               labels.defined() ? beyond::str(labels.scalar_type(), " ", labels.sizes()) : std::string("undefined"));
+               detail::describe(labels));
   set(kLabels, labels.to(torch::kInt64));
 }
 
 void Instances::set_masks(torch::Tensor masks) {
   BEYOND_CHECK(masks.defined() && (masks.scalar_type() == torch::kBool || masks.scalar_type() == torch::kUInt8),
                "Instances::set_masks: masks must be bool or uint8, got ",
-               masks.defined() ? beyond::str(masks.scalar_type()) : std::string("undefined"));
+               detail::describe(masks));
   BEYOND_CHECK(masks.dim() == 3 && masks.size(1) == height_ && masks.size(2) == width_,
                "Instances::set_masks: masks must be [N, ", height_, ", ", width_, "] (the image size), got ",
                masks.sizes());
@@ -94,7 +95,7 @@ void Instances::set_keypoints(torch::Tensor keypoints) {
   BEYOND_CHECK(keypoints.defined() && keypoints.dim() == 3 && keypoints.size(2) == 3 &&
                    keypoints.scalar_type() != torch::kBool,
                "Instances::set_keypoints: keypoints must be [N, K, 3] (x, y, visibility), got ",
-               keypoints.defined() ? beyond::str(keypoints.sizes()) : std::string("undefined"));
+               detail::describe(keypoints));
   if (!keypoints.is_floating_point()) keypoints = keypoints.to(torch::kFloat32);
   set(kKeypoints, std::move(keypoints));
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "beyond/core/error.h"
+#include "beyond/structures/tensor_checks.h"
 
 namespace beyond::data::transforms {
 
@@ -41,7 +42,7 @@ torch::Tensor resize_bilinear(const torch::Tensor& image, int64_t height, int64_
 torch::Tensor check_rgb_float(const torch::Tensor& image, const char* what) {
   BEYOND_CHECK(image.defined() && image.dim() == 3 && image.size(0) == 3 && image.is_floating_point(), what,
                ": expects a floating-point RGB image [3, H, W] in [0, 1], got ",
-               image.defined() ? beyond::str(image.scalar_type(), " ", image.sizes()) : std::string("undefined"));
+               beyond::detail::describe(image));
   return image;
 }
 
@@ -52,7 +53,7 @@ torch::Tensor blend(const torch::Tensor& image, const torch::Tensor& other, doub
 torch::Tensor channel_stats(const std::vector<double>& values, const torch::Tensor& image, const char* what,
                             const char* which) {
   BEYOND_CHECK(image.defined() && image.dim() == 3, what, ": the image must be [C, H, W], got ",
-               image.defined() ? beyond::str(image.sizes()) : std::string("undefined"));
+               beyond::detail::describe(image));
   BEYOND_CHECK(static_cast<int64_t>(values.size()) == image.size(0), what, ": ", which, " has ", values.size(),
                " values but the image has ", image.size(0), " channels");
   return torch::tensor(values, torch::kFloat64).to(torch::kFloat32).view({-1, 1, 1}).to(image.device());

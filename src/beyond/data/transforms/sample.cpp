@@ -3,12 +3,13 @@
 #include <torch/torch.h>
 
 #include "beyond/core/error.h"
+#include "beyond/structures/tensor_checks.h"
 
 namespace beyond::data {
 
 void Sample::validate(const std::string& where) const {
   BEYOND_CHECK(image.defined() && image.dim() == 3, where, ": the image must be [C, H, W], got ",
-               image.defined() ? beyond::str(image.sizes()) : std::string("no image"));
+               beyond::detail::describe(image));
   BEYOND_CHECK(image.scalar_type() == torch::kUInt8 || image.is_floating_point(), where,
                ": the image must be uint8 or floating point, got ", image.scalar_type());
   const int64_t h = height(), w = width();
