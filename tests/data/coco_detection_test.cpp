@@ -1,10 +1,11 @@
+#include "beyond/data/coco_detection.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <fstream>
 
 #include "beyond/core/image.h"
-#include "beyond/data/coco_detection.h"
 #include "beyond/data/mask/rle.h"
 #include "beyond/data/transforms/random_horizontal_flip.h"
 #include "support/helpers.h"
@@ -51,7 +52,8 @@ struct TinyCoco {
         {"id": 1, "image_id": 7, "category_id": 9, "bbox": [2, 2, 6, 4], "area": 24, "iscrowd": 0,
          "segmentation": [[2, 2, 8, 2, 8, 6, 2, 6]]},
         {"id": 2, "image_id": 7, "category_id": 3, "bbox": [4, 3, 8, 6], "area": 47, "iscrowd": 0,
-         "segmentation": {"size": [16, 20], "counts": ")" + counts + R"("}},
+         "segmentation": {"size": [16, 20], "counts": ")" +
+           counts + R"("}},
         {"id": 3, "image_id": 8, "category_id": 5, "bbox": [1, 1, 5, 5], "area": 25, "iscrowd": 0,
          "segmentation": [[1, 1, 6, 1, 6, 6, 1, 6]],
          "keypoints": [2, 3, 2, 5, 3, 1, 0, 0, 0], "num_keypoints": 2},
@@ -98,8 +100,7 @@ TEST(CocoDetection, YieldsSamplesWithConvertedAnnotations) {
   const auto b = ds.get(1);  // the grey image comes as 3 channels
   EXPECT_EQ(b.image.sizes(), (std::vector<int64_t>{3, 12, 10}));
   EXPECT_EQ(b.image[2][5][5].item<int64_t>(), 77);
-  EXPECT_TRUE(torch::equal(b.target.keypoints()[0],
-                           torch::tensor({{2., 3., 2.}, {5., 3., 1.}, {0., 0., 0.}})));
+  EXPECT_TRUE(torch::equal(b.target.keypoints()[0], torch::tensor({{2., 3., 2.}, {5., 3., 1.}, {0., 0., 0.}})));
   EXPECT_TRUE(torch::equal(b.target.get("iscrowd"), torch::tensor({0, 1}, torch::kUInt8)));
   // Uncompressed crowd RLE, column-major: the first 24 pixels are the first two columns.
   const auto crowd = b.target.masks()[1];

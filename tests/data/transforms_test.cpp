@@ -28,9 +28,9 @@ Sample rich_sample(int64_t h, int64_t w, uint64_t seed) {
   Sample s;
   s.image = torch::randint(0, 256, {3, h, w}, torch::kUInt8);
   s.target = Instances(h, w);
-  const auto boxes = torch::tensor({{0.1 * w, 0.2 * h, 0.6 * w, 0.7 * h}, {0.5 * w, 0.1 * h, 0.9 * w, 0.5 * h}},
-                                   torch::kFloat32)
-                         .round();
+  const auto boxes =
+      torch::tensor({{0.1 * w, 0.2 * h, 0.6 * w, 0.7 * h}, {0.5 * w, 0.1 * h, 0.9 * w, 0.5 * h}}, torch::kFloat32)
+          .round();
   s.target.set_boxes(Boxes(boxes));
   s.target.set_labels(torch::tensor({1, 2}));
   auto masks = torch::zeros({2, h, w}, torch::kBool);
@@ -63,7 +63,8 @@ void expect_same(const Sample& a, const Sample& b) {
   EXPECT_TRUE(torch::equal(a.image, b.image));
   EXPECT_TRUE(torch::equal(a.semantic, b.semantic));
   ASSERT_EQ(a.target.field_names(), b.target.field_names());
-  for (const auto& name : a.target.field_names()) EXPECT_TRUE(torch::equal(a.target.get(name), b.target.get(name))) << name;
+  for (const auto& name : a.target.field_names())
+    EXPECT_TRUE(torch::equal(a.target.get(name), b.target.get(name))) << name;
 }
 
 }  // namespace
@@ -109,8 +110,8 @@ TEST(Transforms, FlipMovesBoxesMasksAndSwapsKeypointsLeftRight) {
   EXPECT_EQ(s.target.masks().sum().item<int64_t>(), 1);
   const auto k = s.target.keypoints()[0];
   EXPECT_TRUE(torch::equal(k[0], torch::tensor({15., 1., 2.})));
-  EXPECT_TRUE(torch::equal(k[1], torch::tensor({21., 6., 1.})));  // new left eye = mirrored right eye
-  EXPECT_TRUE(torch::equal(k[2], torch::tensor({25., 6., 2.})));  // new right eye = mirrored left eye
+  EXPECT_TRUE(torch::equal(k[1], torch::tensor({21., 6., 1.})));   // new left eye = mirrored right eye
+  EXPECT_TRUE(torch::equal(k[2], torch::tensor({25., 6., 2.})));   // new right eye = mirrored left eye
   EXPECT_TRUE(torch::equal(k[10], torch::tensor({26., 7., 2.})));  // the wrist moved to the right side
   EXPECT_EQ(k[9][2].item<double>(), 0);
 }
@@ -145,8 +146,9 @@ TEST(Transforms, ResizeThenInverseRestoresAnnotations) {
   for (const auto& [h, w] : std::vector<std::pair<int64_t, int64_t>>{{64, 96}, {80, 120}, {27, 41}}) {
     Sample s = original;
     T::resize(s, h, w);
-    EXPECT_TRUE(torch::allclose(s.target.get("boxes"), original.target.get("boxes") * torch::tensor(
-                                                           {w / 60., h / 40., w / 60., h / 40.}, torch::kFloat32)));
+    EXPECT_TRUE(torch::allclose(
+        s.target.get("boxes"),
+        original.target.get("boxes") * torch::tensor({w / 60., h / 40., w / 60., h / 40.}, torch::kFloat32)));
     T::resize(s, 40, 60);
     // Stated tolerance: 1e-4 pixels for boxes and keypoints (float32 rounding of two scalings).
     EXPECT_TRUE(torch::allclose(s.target.get("boxes"), original.target.get("boxes"), 0, 1e-4)) << h;
@@ -171,9 +173,8 @@ TEST(Transforms, CropClipsBoxesAndRemovesVanishedInstances) {
   auto masks = torch::zeros({3, 20, 30}, torch::kBool);
   masks[2].slice(0, 6, 14).slice(1, 6, 16).fill_(true);
   s.target.set_masks(masks);
-  s.target.set_keypoints(torch::tensor({{{2., 2., 2.}, {7., 7., 2.}},
-                                        {{21., 1., 2.}, {22., 2., 2.}},
-                                        {{16., 14., 1.}, {17.5, 10., 2.}}}));
+  s.target.set_keypoints(
+      torch::tensor({{{2., 2., 2.}, {7., 7., 2.}}, {{21., 1., 2.}, {22., 2., 2.}}, {{16., 14., 1.}, {17.5, 10., 2.}}}));
   s.semantic = torch::zeros({20, 30}, torch::kInt64);
   s.semantic[9][9] = 7;
   T::crop(s, /*top=*/5, /*left=*/5, /*height=*/10, /*width=*/12);
@@ -185,8 +186,8 @@ TEST(Transforms, CropClipsBoxesAndRemovesVanishedInstances) {
   EXPECT_EQ(s.target.masks().sizes(), (std::vector<int64_t>{2, 10, 12}));
   EXPECT_EQ(s.target.masks()[1].sum().item<int64_t>(), 8 * 10);
   EXPECT_TRUE(s.target.masks()[1][1][1].item<bool>());
-  EXPECT_TRUE(torch::equal(s.target.keypoints(), torch::tensor({{{-3., -3., 0.}, {2., 2., 2.}},
-                                                                {{11., 9., 1.}, {12.5, 5., 0.}}})));
+  EXPECT_TRUE(torch::equal(s.target.keypoints(),
+                           torch::tensor({{{-3., -3., 0.}, {2., 2., 2.}}, {{11., 9., 1.}, {12.5, 5., 0.}}})));
   EXPECT_EQ(s.semantic[4][4].item<int64_t>(), 7);
   EXPECT_NE(error_of([&] { T::crop(s, 5, 0, 6, 12); }).find("not inside the 10 x 12 image"), std::string::npos);
 }
@@ -229,18 +230,21 @@ TEST(Transforms, NormalizeRoundTrip) {
   EXPECT_NEAR(s.image[0][3][4].item<double>(), (v - 0.485) / 0.229, 1e-5);
   const auto back = T::denormalize(s.image, T::imagenet_mean(), T::imagenet_std());
   EXPECT_TRUE(torch::equal((back * 255).round().to(torch::kUInt8), original.image));
-  EXPECT_NE(error_of([&] { T::Normalize(T::NormalizeOptions().mean({0.5}).std({0.5})).apply(s, gen); })
-                .find("mean has 1 values but the image has 3 channels"),
+  EXPECT_NE(error_of([&] {
+              T::Normalize(T::NormalizeOptions().mean({0.5}).std({0.5})).apply(s, gen);
+            }).find("mean has 1 values but the image has 3 channels"),
             std::string::npos);
-  EXPECT_NE(error_of([] { T::Normalize(T::NormalizeOptions().std({1, 0, 1})); }).find("std must be positive"),
+  EXPECT_NE(error_of([] {
+              T::Normalize(T::NormalizeOptions().std({1, 0, 1}));
+            }).find("std must be positive"),
             std::string::npos);
 }
 
 TEST(Transforms, ColorJitterChangesOnlyTheImage) {
   // Hue: a third of a turn takes red to green; saturation 0 gives grey.
   const auto red = torch::tensor({1.f, 0.f, 0.f}).view({3, 1, 1}).expand({3, 2, 2}).contiguous();
-  EXPECT_TRUE(torch::allclose(T::adjust_hue(red, 1.0 / 3), torch::tensor({0.f, 1.f, 0.f}).view({3, 1, 1}).expand({3, 2, 2}),
-                              0, 1e-5));
+  EXPECT_TRUE(torch::allclose(T::adjust_hue(red, 1.0 / 3),
+                              torch::tensor({0.f, 1.f, 0.f}).view({3, 1, 1}).expand({3, 2, 2}), 0, 1e-5));
   const auto img = torch::rand({3, 5, 6});
   EXPECT_TRUE(torch::allclose(T::adjust_hue(T::adjust_hue(img, 0.3), -0.3), img, 0, 1e-5));
   EXPECT_TRUE(torch::allclose(T::adjust_hue(img, 0), img, 0, 1e-6));
@@ -263,12 +267,11 @@ TEST(Transforms, ColorJitterChangesOnlyTheImage) {
 }
 
 TEST(Transforms, PipelineIsDeterministicGivenTheGenerator) {
-  const T::Compose pipeline({std::make_shared<T::RandomHorizontalFlip>(),
-                             std::make_shared<T::ScaleJitter>(T::ScaleJitterOptions(48, 48)),
-                             std::make_shared<T::RandomCrop>(T::RandomCropOptions(32, 32)),
-                             std::make_shared<T::ColorJitter>(T::ColorJitterOptions().brightness(0.3).hue(0.05)),
-                             std::make_shared<T::Resize>(T::ResizeOptions({24, 32, 40}, 64)),
-                             std::make_shared<T::Normalize>()});
+  const T::Compose pipeline(
+      {std::make_shared<T::RandomHorizontalFlip>(), std::make_shared<T::ScaleJitter>(T::ScaleJitterOptions(48, 48)),
+       std::make_shared<T::RandomCrop>(T::RandomCropOptions(32, 32)),
+       std::make_shared<T::ColorJitter>(T::ColorJitterOptions().brightness(0.3).hue(0.05)),
+       std::make_shared<T::Resize>(T::ResizeOptions({24, 32, 40}, 64)), std::make_shared<T::Normalize>()});
   const auto run = [&](uint64_t seed, uint64_t global_seed) {
     Sample s = rich_sample(40, 50, 10);
     torch::manual_seed(global_seed);  // the global generator must not matter
@@ -291,7 +294,9 @@ TEST(Transforms, BadInputGivesClearErrors) {
   const T::Resize resize;
   Sample s = rich_sample(10, 12, 11);
   s.target.set_image_size(10, 13);
-  EXPECT_NE(error_of([&] { resize.apply(s, gen); }).find("Resize: the target is for a 10 x 13 image but the image is 10 x 12"),
+  EXPECT_NE(error_of([&] {
+              resize.apply(s, gen);
+            }).find("Resize: the target is for a 10 x 13 image but the image is 10 x 12"),
             std::string::npos);
   s = rich_sample(10, 12, 11);
   s.image = s.image.to(torch::kInt32);
@@ -310,11 +315,13 @@ TEST(Transforms, BadInputGivesClearErrors) {
   EXPECT_NE(error_of([&] { resize.apply(s, gen); }).find("masks must be bool or uint8"), std::string::npos);
   s = rich_sample(10, 12, 11);
   s.target.set_keypoints(torch::zeros({2, 5, 3}));
-  EXPECT_NE(error_of([&] { T::RandomHorizontalFlip(T::RandomHorizontalFlipOptions().p(1)).apply(s, gen); })
-                .find("flip map has 17 entries but the instances have 5 keypoints"),
+  EXPECT_NE(error_of([&] {
+              T::RandomHorizontalFlip(T::RandomHorizontalFlipOptions().p(1)).apply(s, gen);
+            }).find("flip map has 17 entries but the instances have 5 keypoints"),
             std::string::npos);
-  EXPECT_NE(error_of([] { T::RandomHorizontalFlip(T::RandomHorizontalFlipOptions().flip_map({1, 2, 0})); })
-                .find("entry 0 is 1"),
+  EXPECT_NE(error_of([] {
+              T::RandomHorizontalFlip(T::RandomHorizontalFlipOptions().flip_map({1, 2, 0}));
+            }).find("entry 0 is 1"),
             std::string::npos);
   EXPECT_NE(error_of([] { T::Resize(T::ResizeOptions({}, 10)); }).find("min_sizes is empty"), std::string::npos);
   EXPECT_NE(error_of([] { T::ColorJitter(T::ColorJitterOptions().hue(0.7)); }).find("hue must be in [0, 0.5]"),

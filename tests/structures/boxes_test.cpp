@@ -1,7 +1,8 @@
+#include "beyond/structures/boxes.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "beyond/structures/boxes.h"
 #include "support/helpers.h"
 
 using beyond::Boxes;
@@ -24,8 +25,8 @@ TEST(Boxes, AreaClipNonemptyScaleTranslate) {
   EXPECT_TRUE(torch::equal(c.tensor(), torch::tensor({{0., 2., 15., 12.}, {40., 20., 40., 20.}, {3., 3., 3., 9.}})));
   EXPECT_TRUE(torch::equal(c.nonempty(), torch::tensor({true, false, false})));
   EXPECT_TRUE(torch::equal(b.nonempty(9.5), torch::tensor({true, false, false})));
-  EXPECT_TRUE(torch::equal(b.scale(2, 0.5).tensor(), torch::tensor({{-10., 1., 30., 6.}, {100., 25., 120., 27.5},
-                                                                      {6., 1.5, 6., 4.5}})));
+  EXPECT_TRUE(torch::equal(b.scale(2, 0.5).tensor(),
+                           torch::tensor({{-10., 1., 30., 6.}, {100., 25., 120., 27.5}, {6., 1.5, 6., 4.5}})));
   EXPECT_TRUE(torch::equal(b.translate(1, -2).tensor(),
                            torch::tensor({{-4., 0., 16., 10.}, {51., 48., 61., 53.}, {4., 1., 4., 7.}})));
   EXPECT_TRUE(torch::equal(b.inside(60, 60), torch::tensor({false, true, true})));

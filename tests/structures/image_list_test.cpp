@@ -1,7 +1,8 @@
+#include "beyond/structures/image_list.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "beyond/structures/image_list.h"
 #include "support/helpers.h"
 
 using beyond::ImageList;
@@ -26,10 +27,10 @@ TEST(ImageList, PadsToMultipleOfDivisibility) {
 
 TEST(ImageList, RejectsMixedImages) {
   EXPECT_NE(error_of([] { ImageList::from_tensors({}); }).find("no images"), std::string::npos);
-  EXPECT_NE(error_of([] { ImageList::from_tensors({torch::zeros({3, 4, 4}), torch::zeros({1, 4, 4})}); })
-                .find("image 1"),
+  EXPECT_NE(error_of([] {
+              ImageList::from_tensors({torch::zeros({3, 4, 4}), torch::zeros({1, 4, 4})});
+            }).find("image 1"),
             std::string::npos);
   EXPECT_NE(error_of([] { ImageList::from_tensors({torch::zeros({4, 4})}); }).find("[C, H, W]"), std::string::npos);
-  EXPECT_NE(error_of([] { ImageList(torch::zeros({1, 3, 8, 8}), {{9, 8}}); }).find("does not fit"),
-            std::string::npos);
+  EXPECT_NE(error_of([] { ImageList(torch::zeros({1, 3, 8, 8}), {{9, 8}}); }).find("does not fit"), std::string::npos);
 }

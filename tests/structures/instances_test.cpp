@@ -1,7 +1,8 @@
+#include "beyond/structures/instances.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "beyond/structures/instances.h"
 #include "support/helpers.h"
 
 using beyond::Boxes;
@@ -69,7 +70,9 @@ TEST(Instances, SetGetHasRemove) {
 
 TEST(Instances, TypedSettersCheckShapesAndDtypes) {
   Instances in(8, 10);
-  EXPECT_NE(error_of([&] { in.set_masks(torch::zeros({1, 8, 9}, torch::kBool)); }).find("[N, 8, 10]"),
+  EXPECT_NE(error_of([&] {
+              in.set_masks(torch::zeros({1, 8, 9}, torch::kBool));
+            }).find("[N, 8, 10]"),
             std::string::npos);
   EXPECT_NE(error_of([&] { in.set_masks(torch::zeros({1, 8, 10})); }).find("bool or uint8"), std::string::npos);
   EXPECT_NE(error_of([&] { in.set_labels(torch::zeros({2})); }).find("integer [N]"), std::string::npos);

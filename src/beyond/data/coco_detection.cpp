@@ -43,8 +43,8 @@ int64_t CocoDetection::label(int64_t category_id) const {
 }
 
 int64_t CocoDetection::category_id(int64_t label) const {
-  BEYOND_CHECK(label >= 1 && label <= num_classes(), "CocoDetection: label ", label, " is outside [1, ",
-               num_classes(), "] (", options_.annotation_file(), ")");
+  BEYOND_CHECK(label >= 1 && label <= num_classes(), "CocoDetection: label ", label, " is outside [1, ", num_classes(),
+               "] (", options_.annotation_file(), ")");
   return category_ids_[label - 1];
 }
 

@@ -13,13 +13,13 @@
 /// `segmentation` polygons / RLE, or the box where there is none, as COCO's annToRLE does; optional),
 /// keypoints ([N, K, 3], present when any annotation of the file has keypoints; annotations without
 /// any get all zeros). Annotations keep the file's order.
+#include <torch/arg.h>
+#include <torch/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/arg.h>
-#include <torch/types.h>
 
 #include "beyond/data/formats/coco.h"
 #include "beyond/data/transforms/sample.h"

@@ -11,10 +11,10 @@
 /// Boxes are values: every operation returns new Boxes (the tensor is shared only where nothing is
 /// changed). Coordinates are continuous: a box covering pixels 0..9 is (0, 0, 10, 10), so the width is
 /// x2 - x1 without COCO's old "+1".
+#include <torch/types.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/types.h>
 
 namespace beyond {
 

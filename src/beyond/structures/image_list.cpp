@@ -17,9 +17,8 @@ ImageList::ImageList(torch::Tensor tensor, std::vector<std::array<int64_t, 2>> i
                tensor_.size(0), " images but ", image_sizes_.size(), " image sizes were given");
   for (size_t i = 0; i < image_sizes_.size(); ++i) {
     const auto [h, w] = image_sizes_[i];
-    BEYOND_CHECK(h >= 0 && w >= 0 && h <= tensor_.size(2) && w <= tensor_.size(3), "ImageList: image ", i,
-                 " has size ", h, " x ", w, ", which does not fit the padded ", tensor_.size(2), " x ",
-                 tensor_.size(3));
+    BEYOND_CHECK(h >= 0 && w >= 0 && h <= tensor_.size(2) && w <= tensor_.size(3), "ImageList: image ", i, " has size ",
+                 h, " x ", w, ", which does not fit the padded ", tensor_.size(2), " x ", tensor_.size(3));
   }
 }
 

@@ -8,11 +8,11 @@
 ///
 /// Images sit at the top-left corner; the rest is pad_value. Padding to a multiple of the backbone's
 /// largest stride (size_divisibility, 32 for an FPN) keeps feature maps of every level aligned.
+#include <torch/types.h>
+
 #include <array>
 #include <cstdint>
 #include <vector>
-
-#include <torch/types.h>
 
 namespace beyond {
 

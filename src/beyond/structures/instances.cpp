@@ -29,8 +29,7 @@ int64_t Instances::find(const std::string& name) const {
 void Instances::set(const std::string& name, torch::Tensor value) {
   BEYOND_CHECK(!name.empty(), "Instances::set: a field needs a name");
   BEYOND_CHECK(value.defined() && value.dim() >= 1, "Instances::set: field '", name,
-               "' must be a tensor with the instances along dimension 0, got ",
-               detail::describe(value));
+               "' must be a tensor with the instances along dimension 0, got ", detail::describe(value));
   const int64_t at = find(name);
   const bool only_field = fields_.empty() || (fields_.size() == 1 && at == 0);
   if (!only_field) {
@@ -68,23 +67,20 @@ std::vector<std::string> Instances::field_names() const {
 
 void Instances::set_scores(torch::Tensor scores) {
   BEYOND_CHECK(scores.defined() && scores.dim() == 1 && scores.is_floating_point(),
-               "Instances::set_scores: scores must be a floating-point [N] tensor, got ",
-               detail::describe(scores));
+               "Instances::set_scores: scores must be a floating-point [N] tensor, got ", detail::describe(scores));
   set(kScores, std::move(scores));
 }
 
 void Instances::set_labels(torch::Tensor labels) {
-  BEYOND_CHECK(labels.defined() && labels.dim() == 1 && !labels.is_floating_point() &&
-                   labels.scalar_type() != torch::kBool,
-               "Instances::set_labels: labels must be an integer [N] tensor, got ",
-               detail::describe(labels));
+  BEYOND_CHECK(
+      labels.defined() && labels.dim() == 1 && !labels.is_floating_point() && labels.scalar_type() != torch::kBool,
+      "Instances::set_labels: labels must be an integer [N] tensor, got ", detail::describe(labels));
   set(kLabels, labels.to(torch::kInt64));
 }
 
 void Instances::set_masks(torch::Tensor masks) {
   BEYOND_CHECK(masks.defined() && (masks.scalar_type() == torch::kBool || masks.scalar_type() == torch::kUInt8),
-               "Instances::set_masks: masks must be bool or uint8, got ",
-               detail::describe(masks));
+               "Instances::set_masks: masks must be bool or uint8, got ", detail::describe(masks));
   BEYOND_CHECK(masks.dim() == 3 && masks.size(1) == height_ && masks.size(2) == width_,
                "Instances::set_masks: masks must be [N, ", height_, ", ", width_, "] (the image size), got ",
                masks.sizes());
@@ -92,10 +88,9 @@ void Instances::set_masks(torch::Tensor masks) {
 }
 
 void Instances::set_keypoints(torch::Tensor keypoints) {
-  BEYOND_CHECK(keypoints.defined() && keypoints.dim() == 3 && keypoints.size(2) == 3 &&
-                   keypoints.scalar_type() != torch::kBool,
-               "Instances::set_keypoints: keypoints must be [N, K, 3] (x, y, visibility), got ",
-               detail::describe(keypoints));
+  BEYOND_CHECK(
+      keypoints.defined() && keypoints.dim() == 3 && keypoints.size(2) == 3 && keypoints.scalar_type() != torch::kBool,
+      "Instances::set_keypoints: keypoints must be [N, K, 3] (x, y, visibility), got ", detail::describe(keypoints));
   if (!keypoints.is_floating_point()) keypoints = keypoints.to(torch::kFloat32);
   set(kKeypoints, std::move(keypoints));
 }
@@ -103,7 +98,8 @@ void Instances::set_keypoints(torch::Tensor keypoints) {
 Instances Instances::operator[](const torch::Tensor& index) const {
   const auto idx = detail::as_row_index(index, size(), "Instances::operator[]");
   Instances out(height_, width_);
-  for (const auto& [name, value] : fields_) out.fields_.emplace_back(name, value.index_select(0, idx.to(value.device())));
+  for (const auto& [name, value] : fields_)
+    out.fields_.emplace_back(name, value.index_select(0, idx.to(value.device())));
   return out;
 }
 

@@ -13,13 +13,13 @@
 /// Common fields have typed accessors and checked setters; their names are the constants below
 /// (torchvision's target names: "boxes", "labels", "scores", "masks", "keypoints"). A length that
 /// disagrees with the other fields is an error naming both fields and both lengths.
+#include <torch/types.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "beyond/structures/boxes.h"
 

@@ -1,9 +1,9 @@
 #pragma once
 /// Small checks shared by the structures and the transforms, so their error messages read alike.
+#include <torch/types.h>
+
 #include <cstdint>
 #include <string>
-
-#include <torch/types.h>
 
 namespace beyond::detail {
 

@@ -25,8 +25,8 @@ void ColorJitter::apply(Sample& sample, at::Generator& generator) const {
   const auto factor = [&](double amount) { return detail::uniform(generator, std::max(0.0, 1 - amount), 1 + amount); };
   // Draw the order and every factor up front, so the draws do not depend on which are enabled.
   const auto order = torch::randperm(4, generator, torch::kInt64);
-  const double fb = factor(options_.brightness()), fc = factor(options_.contrast()),
-               fs = factor(options_.saturation()), fh = detail::uniform(generator, -options_.hue(), options_.hue());
+  const double fb = factor(options_.brightness()), fc = factor(options_.contrast()), fs = factor(options_.saturation()),
+               fh = detail::uniform(generator, -options_.hue(), options_.hue());
   for (int64_t i = 0; i < 4; ++i) {
     switch (order[i].item<int64_t>()) {
       case 0:

@@ -41,8 +41,7 @@ torch::Tensor resize_bilinear(const torch::Tensor& image, int64_t height, int64_
 
 torch::Tensor check_rgb_float(const torch::Tensor& image, const char* what) {
   BEYOND_CHECK(image.defined() && image.dim() == 3 && image.size(0) == 3 && image.is_floating_point(), what,
-               ": expects a floating-point RGB image [3, H, W] in [0, 1], got ",
-               beyond::detail::describe(image));
+               ": expects a floating-point RGB image [3, H, W] in [0, 1], got ", beyond::detail::describe(image));
   return image;
 }
 
@@ -79,8 +78,8 @@ void resize(Sample& sample, int64_t height, int64_t width) {
 }
 
 std::array<int64_t, 2> shortest_edge_size(int64_t h, int64_t w, int64_t short_side, int64_t max_size) {
-  BEYOND_CHECK(h > 0 && w > 0 && short_side > 0, "shortest_edge_size: sizes must be positive, got image ", h, " x ",
-               w, " and shorter side ", short_side);
+  BEYOND_CHECK(h > 0 && w > 0 && short_side > 0, "shortest_edge_size: sizes must be positive, got image ", h, " x ", w,
+               " and shorter side ", short_side);
   double scale = static_cast<double>(short_side) / std::min(h, w);
   if (max_size > 0 && scale * std::max(h, w) > max_size) scale = static_cast<double>(max_size) / std::max(h, w);
   const auto round = [](double v) { return std::max<int64_t>(1, static_cast<int64_t>(std::floor(v + 0.5))); };
@@ -166,17 +165,15 @@ torch::Tensor normalize(const torch::Tensor& image, const std::vector<double>& m
   return (x - m) / s;
 }
 
-torch::Tensor denormalize(const torch::Tensor& image, const std::vector<double>& mean,
-                          const std::vector<double>& std) {
-  const auto m = channel_stats(mean, image, "denormalize", "mean"),
-             s = channel_stats(std, image, "denormalize", "std");
+torch::Tensor denormalize(const torch::Tensor& image, const std::vector<double>& mean, const std::vector<double>& std) {
+  const auto m = channel_stats(mean, image, "denormalize", "mean"), s = channel_stats(std, image, "denormalize", "std");
   BEYOND_CHECK(image.is_floating_point(), "denormalize: the image must be floating point, got ", image.scalar_type());
   return image.to(torch::kFloat32) * s + m;
 }
 
 torch::Tensor rgb_to_grayscale(const torch::Tensor& image) {
   check_rgb_float(image, "rgb_to_grayscale");
-  return (0.299 * image[0] + 0.587 * image[1] + 0.114 * image[2]).unsqueeze(0);
+  return (0.2989 * image[0] + 0.587 * image[1] + 0.114 * image[2]).unsqueeze(0);
 }
 
 torch::Tensor adjust_brightness(const torch::Tensor& image, double factor) {

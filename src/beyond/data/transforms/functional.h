@@ -6,11 +6,11 @@
 ///
 /// Coordinates are continuous pixel coordinates (pixel (i, j) covers [j, j + 1) x [i, i + 1)), for
 /// boxes and keypoints alike, so a resize scales them about the origin and a flip maps x to W - x.
+#include <torch/types.h>
+
 #include <array>
 #include <cstdint>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "beyond/data/transforms/sample.h"
 
@@ -50,12 +50,12 @@ const std::vector<double>& imagenet_std();
 /// (image - mean) / std per channel as float32; a uint8 image is first divided by 255.
 torch::Tensor normalize(const torch::Tensor& image, const std::vector<double>& mean, const std::vector<double>& std);
 /// The inverse: image * std + mean, float32 in the [0, 1] scale.
-torch::Tensor denormalize(const torch::Tensor& image, const std::vector<double>& mean,
-                          const std::vector<double>& std);
+torch::Tensor denormalize(const torch::Tensor& image, const std::vector<double>& mean, const std::vector<double>& std);
 
 /// Colour adjustments of a float RGB image [3, H, W] in [0, 1] (results clamped to [0, 1]), with
-/// torchvision's definitions: brightness scales, contrast blends with the mean grey level, saturation
-/// blends with the grey image (ITU-R 601 luma), hue rotates the HSV hue by `shift` turns (in [-0.5, 0.5]).
+/// torchvision's definitions (checked equal to torchvision 0.14's tensor functions): brightness
+/// scales, contrast blends with the mean grey level, saturation blends with the grey image (luma
+/// 0.2989 R + 0.587 G + 0.114 B), hue rotates the HSV hue by `shift` turns (in [-0.5, 0.5]).
 torch::Tensor adjust_brightness(const torch::Tensor& image, double factor);
 torch::Tensor adjust_contrast(const torch::Tensor& image, double factor);
 torch::Tensor adjust_saturation(const torch::Tensor& image, double factor);

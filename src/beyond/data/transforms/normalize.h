@@ -6,9 +6,9 @@
 ///
 ///   Normalize norm;                                         // ImageNet statistics
 ///   Normalize grey(NormalizeOptions().mean({0.5}).std({0.5}));
-#include <vector>
-
 #include <torch/arg.h>
+
+#include <vector>
 
 #include "beyond/data/transforms/functional.h"
 #include "beyond/data/transforms/transform.h"

@@ -4,9 +4,9 @@
 /// are removed with their masks and keypoints; keypoints left outside get visibility 0. See crop().
 ///
 ///   RandomCrop crop(RandomCropOptions(512, 512));
-#include <cstdint>
-
 #include <torch/arg.h>
+
+#include <cstdint>
 
 #include "beyond/data/transforms/transform.h"
 

@@ -4,10 +4,10 @@
 /// person's "left wrist" is still its left wrist.
 ///
 ///   RandomHorizontalFlip flip(RandomHorizontalFlipOptions().p(0.5));
+#include <torch/arg.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/arg.h>
 
 #include "beyond/data/transforms/functional.h"
 #include "beyond/data/transforms/transform.h"

@@ -6,10 +6,10 @@
 ///
 ///   Resize train(ResizeOptions({640, 672, 704, 736, 768, 800}, 1333));   // multi-scale training
 ///   Resize test(ResizeOptions({800}, 1333));                              // test time
+#include <torch/arg.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/arg.h>
 
 #include "beyond/data/transforms/transform.h"
 

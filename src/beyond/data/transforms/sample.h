@@ -6,10 +6,10 @@
 ///   s.image = beyond::read_image("scene_0001.png");   // uint8 [3, H, W]
 ///   s.target = beyond::Instances(H, W);              // boxes, labels, masks, keypoints ...
 ///   s.semantic = label_map;                          // optional integer [H, W], 255 = ignore
+#include <torch/types.h>
+
 #include <cstdint>
 #include <string>
-
-#include <torch/types.h>
 
 #include "beyond/structures/instances.h"
 

@@ -13,8 +13,8 @@ ScaleJitter::ScaleJitter(ScaleJitterOptions options) : options_(options) {
                "ScaleJitter: the target size must be positive, got ", options_.target_height(), " x ",
                options_.target_width());
   BEYOND_CHECK(options_.min_scale() > 0 && options_.min_scale() <= options_.max_scale(),
-               "ScaleJitter: need 0 < min_scale <= max_scale, got [", options_.min_scale(), ", ",
-               options_.max_scale(), "]");
+               "ScaleJitter: need 0 < min_scale <= max_scale, got [", options_.min_scale(), ", ", options_.max_scale(),
+               "]");
 }
 
 void ScaleJitter::apply(Sample& sample, at::Generator& generator) const {

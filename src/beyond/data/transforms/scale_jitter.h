@@ -6,9 +6,9 @@
 ///
 ///   Compose lsj({std::make_shared<ScaleJitter>(ScaleJitterOptions(1024, 1024).min_scale(0.1).max_scale(2.0)),
 ///                std::make_shared<RandomCrop>(RandomCropOptions(1024, 1024))});
-#include <cstdint>
-
 #include <torch/arg.h>
+
+#include <cstdint>
 
 #include "beyond/data/transforms/transform.h"
 

@@ -10,12 +10,12 @@
 ///                     std::make_shared<Normalize>()});
 ///   at::Generator gen = make_generator(42);
 ///   pipeline.apply(sample, gen);
+#include <ATen/core/Generator.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/core/Generator.h>
 
 #include "beyond/data/transforms/sample.h"
 
