@@ -7,7 +7,9 @@
 
 #include "beyond/core/image.h"
 #include "beyond/data/mask/rle.h"
+#include "beyond/data/transforms/normalize.h"
 #include "beyond/data/transforms/random_horizontal_flip.h"
+#include "beyond/data/transforms/resize.h"
 #include "support/helpers.h"
 #include "support/temp_dir.h"
 
@@ -141,4 +143,31 @@ TEST(CocoDetection, ImageSizeMismatchNamesTheFile) {
   EXPECT_NE(msg.find("image 8 is 12 x 10"), std::string::npos) << msg;
   std::filesystem::remove(coco.dir / "images/a.png");
   EXPECT_NE(error_of([&] { ds.get(0); }).find("a.png"), std::string::npos);
+}
+
+TEST(CocoDetection, MasksAndBoxesStayTogetherThroughAPipeline) {
+  namespace T = beyond::data::transforms;
+  TinyCoco coco;
+  const CocoDetection ds(coco.options().semantic_dir(coco.dir / "semantic"));
+  const T::Compose pipeline(
+      {std::make_shared<T::RandomHorizontalFlip>(T::RandomHorizontalFlipOptions().p(1).flip_map({1, 0, 2})),
+       std::make_shared<T::Resize>(T::ResizeOptions({24}, 0)), std::make_shared<T::Normalize>()});
+  auto gen = T::make_generator(3);
+  const auto s = pipeline(ds.get(0), gen);
+  ASSERT_EQ(s.image.sizes(), (std::vector<int64_t>{3, 24, 30}));
+  EXPECT_EQ(s.image.scalar_type(), torch::kFloat32);
+  // Annotation 2 (box = its mask's tight box, 4, 3, 12, 9): flipped on width 20, then scaled by 1.5.
+  EXPECT_TRUE(torch::allclose(s.target.get("boxes")[1], torch::tensor({12., 4.5, 24., 13.5})));
+  const auto m = s.target.masks()[1];
+  const auto rows = m.any(1).nonzero(), cols = m.any(0).nonzero();
+  // The mask's tight box (nearest resize) is within half a pixel of the box.
+  EXPECT_NEAR(cols.min().item<double>(), 12, 0.5);
+  EXPECT_NEAR(cols.max().item<double>() + 1, 24, 0.5);
+  EXPECT_NEAR(rows.min().item<double>(), 4.5, 0.5);
+  EXPECT_NEAR(rows.max().item<double>() + 1, 13.5, 0.5);
+  EXPECT_EQ(s.semantic.sizes(), (std::vector<int64_t>{24, 30}));
+  EXPECT_EQ(s.semantic[0][29].item<int64_t>(), 255);  // the ignore pixel at (0, 0) moved to the right edge
+  const auto batch = beyond::data::collate({s, pipeline(ds.get(1), gen)});
+  EXPECT_EQ(batch.images.tensor().sizes(), (std::vector<int64_t>{2, 3, 32, 32}));
+  EXPECT_EQ(batch.images.image_size(1), (std::array<int64_t, 2>{29, 24}));  // 12 x 10 with shorter side 24
 }
