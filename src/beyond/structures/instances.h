@@ -34,7 +34,9 @@ class Instances {
   static constexpr const char* kKeypoints = "keypoints";  // float [N, K, 3] x, y, visibility (0, 1, 2)
 
   /// Instances of an image of height x width pixels, with no fields yet (length 0).
-  Instances(int64_t height = 0, int64_t width = 0);
+  Instances(int64_t height, int64_t width);
+  /// Of a 0 x 0 image: a placeholder to assign to.
+  Instances() = default;
 
   int64_t height() const { return height_; }
   int64_t width() const { return width_; }

@@ -1,8 +1,8 @@
 #pragma once
 /// Scale jitter (the "large scale jitter" of Ghiasi et al. 2021, Copy-Paste; torchvision's
 /// ScaleJitter): the image is resized, keeping its aspect ratio, to fit a target_height x
-/// target_width box scaled by a factor drawn uniformly from [min_scale, max_scale]. Follow it with
-/// RandomCrop (and padding at batching) to train at a fixed size.
+/// target_width box scaled by a factor drawn uniformly from [min_scale, max_scale] (sides rounded to
+/// whole pixels). Follow it with RandomCrop (and padding at batching) to train at a fixed size.
 ///
 ///   Compose lsj({std::make_shared<ScaleJitter>(ScaleJitterOptions(1024, 1024).min_scale(0.1).max_scale(2.0)),
 ///                std::make_shared<RandomCrop>(RandomCropOptions(1024, 1024))});
