@@ -127,7 +127,7 @@ TEST(Scenes, ObjectSizesCoverSmallMediumAndLarge) {
   }
   const double total = static_cast<double>(counts[0] + counts[1] + counts[2]);
   ASSERT_GT(total, 100);
-  for (int i = 0; i < 3; ++i) EXPECT_GT(counts[i] / total, 0.15) << "size bucket " << i << ": " << counts[i] << " of " << total;
+  for (int i = 0; i < 3; ++i) EXPECT_GT(counts[i] / total, 0.15) << "size bucket " << i << " of small/medium/large " << counts[0] << "/" << counts[1] << "/" << counts[2];
 }
 
 TEST(Scenes, SplitsDrawFromDisjointItems) {

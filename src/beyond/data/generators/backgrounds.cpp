@@ -36,7 +36,7 @@ void add_gradient(cv::Mat3f& img, Random& rng) {
 /// Smooth colour blotches: a coarse random grid upsampled bicubically.
 void add_low_frequency_noise(cv::Mat3f& img, Random& rng) {
   const int cells = static_cast<int>(rng.integer(2, 7));
-  const double amplitude = rng.uniform(10, 45);
+  const double amplitude = rng.uniform(5, 22);
   cv::Mat3f coarse(cells, cells);
   for (int y = 0; y < cells; ++y)
     for (int x = 0; x < cells; ++x)

@@ -290,14 +290,16 @@ Scene render_scene(const ItemPool& pool, const ScenesOptions& options, int64_t s
   for (bool person : is_person) {
     detail::Placed placed;
     if (person) {
-      const double height = rng.log_uniform(0.15 * size, 1.0 * size);
+      const double height = rng.log_uniform(0.12 * size, 1.2 * size);
       const cv::Point2d pelvis(rng.uniform(0, size), rng.uniform(0.1 * size, 1.0 * size));
       StickFigure figure = render_stick_figure(rng, height, pelvis);
       placed.sprite = figure.sprite;
       placed.keypoints = figure.keypoints;
       placed.category_id = kPersonCategory;
     } else {
-      const double side = rng.log_uniform(0.05 * size, 0.8 * size);
+      // A third small (under 32^2 pixels of area at 320 pixels), the rest log-uniform up to nearly the
+      // whole image: about COCO's mix of small / medium / large once occlusion has taken its share.
+      const double side = rng.chance(0.3) ? rng.log_uniform(0.04 * size, 0.13 * size) : rng.log_uniform(0.13 * size, 1.0 * size);
       const int64_t item = rng.index(pool.size());
       placed = detail::render_item(rng, pool, item, side, options);
       const cv::Point centre(static_cast<int>(rng.index(size)), static_cast<int>(rng.index(size)));
