@@ -51,7 +51,7 @@ TEST(Scenes, SameSeedSameSceneOtherIndexOtherScene) {
 
 TEST(Scenes, MasksLabelsAndKeypointsAgree) {
   const ScenesOptions options = ScenesOptions().size(192).seed(11).max_persons(3);
-  int64_t hidden = 0, visible = 0, outside = 0, persons = 0;
+  int64_t hidden = 0, visible = 0, outside = 0, persons = 0, partly_hidden = 0;
   for (int64_t index = 0; index < 24; ++index) {
     const Scene scene = render_scene(pools()[0], options, 0, index);
     const size_t pixels = static_cast<size_t>(scene.height * scene.width);
@@ -73,6 +73,10 @@ TEST(Scenes, MasksLabelsAndKeypointsAgree) {
         ASSERT_EQ(scene.labels[p], o.category_id);
       }
       EXPECT_GE(area, options.min_area());
+      // Objects occluded (or clipped) beyond min_visible were removed.
+      EXPECT_GE(static_cast<double>(area), options.min_visible() * static_cast<double>(o.full_area));
+      EXPECT_LE(area, o.full_area);
+      if (area < o.full_area) ++partly_hidden;
     }
     for (size_t p = 0; p < pixels; ++p)
       if (owner[p] < 0) {
@@ -112,6 +116,7 @@ TEST(Scenes, MasksLabelsAndKeypointsAgree) {
     }
   }
   EXPECT_GT(persons, 5);
+  EXPECT_GT(partly_hidden, 24) << "too few occluded or clipped objects to test occlusion";
   EXPECT_GT(visible, 0);
   EXPECT_GT(hidden, 0) << "no occluded keypoint in 24 scenes: occlusion is not exercised";
   EXPECT_GT(outside, 0) << "no keypoint outside the image in 24 scenes: truncation is not exercised";

@@ -70,7 +70,12 @@ Placed render_item(Random& rng, const ItemPool& pool, int64_t item, double side,
   placed.category_id = pool.labels[item] + 1;
   placed.source_index = pool.source_index[item];
   const int threshold = static_cast<int>(std::lround(options.item_threshold() * 255));
-  placed.sprite.mask = intensity > threshold;
+  // The silhouette: intensity above the threshold, with enclosed holes (dark prints and seams inside
+  // the garment) filled, so that an item is one solid piece rather than see-through lace.
+  cv::Mat padded;
+  cv::copyMakeBorder(intensity > threshold, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+  cv::floodFill(padded, cv::Point(0, 0), 128);
+  placed.sprite.mask = padded(cv::Rect(1, 1, width, height)) != 128;
   placed.sprite.mask.setTo(1, placed.sprite.mask);
   // Colour: the tint modulated by the item's own intensity (its seams, prints and folds stay
   // visible), with a gentle light gradient across it.
@@ -342,6 +347,7 @@ Scene render_scene(const ItemPool& pool, const ScenesOptions& options, int64_t s
     SceneObject object;
     object.category_id = objects[i].category_id;
     object.source_index = objects[i].source_index;
+    object.full_area = objects[i].full_area;
     object.mask.assign(owner.size(), 0);
     for (size_t p = 0; p < owner.size(); ++p) object.mask[p] = owner[p] == static_cast<int16_t>(i);
     if (object.category_id == kPersonCategory) {

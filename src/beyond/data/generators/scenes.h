@@ -64,7 +64,8 @@ struct ScenesOptions {
   TORCH_ARG(double, min_visible) = 0.3;
   /// ... and at least this many pixels.
   TORCH_ARG(int64_t, min_area) = 24;
-  /// An item pixel belongs to the item's silhouette where its (scaled) intensity exceeds this, in [0, 1].
+  /// An item pixel belongs to the item's silhouette where its (scaled) intensity exceeds this, in [0, 1]
+  /// (holes enclosed by the silhouette are filled).
   TORCH_ARG(double, item_threshold) = 0.12;
   /// Write 255 (ignore) on a 1-pixel border around objects in the semantic labels.
   TORCH_ARG(bool, ignore_border) = false;
@@ -100,6 +101,7 @@ struct SceneObject {
   std::vector<uint8_t> mask;      ///< [height, width] 0/1, the visible pixels
   std::vector<double> keypoints;  ///< persons: 17 x (x, y, v); empty otherwise
   int64_t source_index = -1;      ///< the item's index in its Fashion-MNIST file; -1 for persons
+  int64_t full_area = 0;          ///< pixels of the whole silhouette, before occlusion and clipping
 };
 
 /// One rendered image with its annotations.
