@@ -177,9 +177,10 @@ void add_grain(cv::Mat& image, Random& rng) {
   }
 }
 
+/// zlib level 1: half the CPU time of level 6 (which was 58% of the generator's time) for 7% more bytes.
 std::vector<uint8_t> encode_png(const cv::Mat& image) {
   std::vector<uint8_t> bytes;
-  BEYOND_CHECK(cv::imencode(".png", image, bytes, {cv::IMWRITE_PNG_COMPRESSION, 6}), "PNG encoding failed");
+  BEYOND_CHECK(cv::imencode(".png", image, bytes, {cv::IMWRITE_PNG_COMPRESSION, 1}), "PNG encoding failed");
   return bytes;
 }
 
