@@ -22,6 +22,10 @@
 ///                                                     pixel's class is exact)
 ///   DIR/scenes.json                                   the options that made it
 ///
+/// The PNGs are written plainly (an fsync per file would make the disk the bottleneck); each split's
+/// JSON is written atomically after all of its images, so an interrupted run leaves no annotation
+/// file that points at missing images.
+///
 /// Annotations describe what is visible: an occluded object's mask, box and area are its uncovered
 /// pixels (clipped to the image), and an object with less than `min_visible` of itself left (or
 /// fewer than `min_area` pixels) is removed from the picture altogether, not merely unannotated.
