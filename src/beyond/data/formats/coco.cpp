@@ -28,6 +28,9 @@ json parse_json(const std::string& text, const std::string& source) {
     if (const size_t p = why.find("] "); p != std::string::npos && why[0] == '[') why = why.substr(p + 2);
     throw Error(str(source, ": malformed JSON at byte ", e.byte, " (", why,
                     "); check the file is complete and valid JSON"));
+  } catch (const json::exception& e) {
+    // E.g. out_of_range for a number beyond double's range ("1e999").
+    throw Error(str(source, ": unreadable JSON (", e.what(), ")"));
   }
 }
 
