@@ -370,7 +370,10 @@ Scene render_scene(const ItemPool& pool, const ScenesOptions& options, int64_t s
           continue;
         }
         const int16_t top = owner[static_cast<size_t>(y) * size + x];
-        object.keypoints.insert(object.keypoints.end(), {k.x, k.y, top == static_cast<int16_t>(i) ? 2.0 : 1.0});
+        // Hundredths of a pixel, staying inside the pixel the visibility was judged on.
+        const auto hundredths = [](double v, int pixel) { return pixel + std::min(0.99, std::round((v - pixel) * 100) / 100); };
+        object.keypoints.insert(object.keypoints.end(),
+                                {hundredths(k.x, x), hundredths(k.y, y), top == static_cast<int16_t>(i) ? 2.0 : 1.0});
       }
     }
     scene.objects.push_back(std::move(object));
