@@ -15,6 +15,7 @@ void add_eval(CLI::App& app, const GlobalOptions& global);
 void add_sample(CLI::App& app, const GlobalOptions& global);
 void add_demo(CLI::App& app, const GlobalOptions& global);
 void add_config(CLI::App& app, const GlobalOptions& global);
+void add_data(CLI::App& app, const GlobalOptions& global);
 
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
