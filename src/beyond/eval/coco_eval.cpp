@@ -197,42 +197,45 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
 }
 
 /// COCOeval.accumulate for one category: fills precision[:, :, k, :, :] and recall[:, k, :, :].
+/// The detections' order (a stable sort on score over the images in id order) is the same for every
+/// area range, so it is computed once per maxDets.
 void accumulate_category(const CocoParams& p, const std::vector<Cell>& cells, size_t k, size_t I, size_t K,
                          std::vector<double>& precision, std::vector<double>& recall) {
   const size_t T = p.iou_thresholds.size(), R = p.recall_thresholds.size(), A = p.area_ranges.size(),
                M = p.max_dets.size();
   struct Ref {
     double score;
-    const Cell* cell;
-    size_t d, D;
+    uint32_t image, d;
   };
   std::vector<Ref> refs;
-  std::vector<double> tp, fp, rc, pr;
-  for (size_t a = 0; a < A; ++a) {
-    for (size_t m = 0; m < M; ++m) {
-      const auto max_det = static_cast<size_t>(p.max_dets[m]);
-      refs.clear();
+  std::vector<double> rc, pr;
+  for (size_t m = 0; m < M; ++m) {
+    const auto max_det = static_cast<size_t>(p.max_dets[m]);
+    refs.clear();
+    bool any = false;
+    for (size_t i = 0; i < I; ++i) {
+      const Cell& c = cells[(k * A) * I + i];
+      if (!c.present) continue;
+      any = true;
+      for (size_t d = 0; d < std::min(c.scores.size(), max_det); ++d)
+        refs.push_back({c.scores[d], static_cast<uint32_t>(i), static_cast<uint32_t>(d)});
+    }
+    if (!any) continue;
+    std::stable_sort(refs.begin(), refs.end(), [](const Ref& x, const Ref& y) { return x.score > y.score; });
+    const size_t nd = refs.size();
+    rc.resize(nd);
+    pr.resize(nd);
+    for (size_t a = 0; a < A; ++a) {
+      const Cell* area_cells = &cells[(k * A + a) * I];
       int64_t npig = 0;
-      bool any = false;
-      for (size_t i = 0; i < I; ++i) {
-        const Cell& c = cells[(k * A + a) * I + i];
-        if (!c.present) continue;
-        any = true;
-        npig += c.num_gt;
-        const size_t D = c.scores.size();
-        for (size_t d = 0; d < std::min(D, max_det); ++d) refs.push_back({c.scores[d], &c, d, D});
-      }
-      if (!any || npig == 0) continue;
-      std::stable_sort(refs.begin(), refs.end(), [](const Ref& x, const Ref& y) { return x.score > y.score; });
-      const size_t nd = refs.size();
+      for (size_t i = 0; i < I; ++i) npig += area_cells[i].num_gt;
+      if (npig == 0) continue;
       for (size_t t = 0; t < T; ++t) {
-        rc.resize(nd);
-        pr.resize(nd);
         double tps = 0, fps = 0;
         for (size_t j = 0; j < nd; ++j) {
-          const Ref& r = refs[j];
-          const bool matched = r.cell->matched[t * r.D + r.d], ignored = r.cell->ignored[t * r.D + r.d];
-          if (!ignored) (matched ? tps : fps) += 1;
+          const Cell& c = area_cells[refs[j].image];
+          const size_t at = t * c.scores.size() + refs[j].d;
+          if (!c.ignored[at]) (c.matched[at] ? tps : fps) += 1;
           rc[j] = tps / static_cast<double>(npig);
           pr[j] = tps / (fps + tps + DBL_EPSILON);
         }
