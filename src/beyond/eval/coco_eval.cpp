@@ -62,13 +62,23 @@ CocoParams CocoParams::defaults(IouType type) {
 namespace {
 
 /// One (category, area range, image) cell after matching: COCOeval's evalImgs entry, reduced to
-/// what accumulate() reads. Detections are in score order, cut to the largest maxDets.
+/// what accumulate() reads (only pairs with annotations or detections have cells: COCOeval's None
+/// entries have none). Detections are in score order, cut to the largest maxDets.
 struct Cell {
-  bool present = false;  // COCOeval's entry is None when the cell has neither gt nor detections
-  int64_t num_gt = 0;    // ground truth not ignored (npig's share)
+  int64_t num_gt = 0;  // ground truth not ignored (npig's share)
   std::vector<double> scores;
   std::vector<uint8_t> matched;  // [T][D]: matched to a gt whose id is nonzero
   std::vector<uint8_t> ignored;  // [T][D]
+};
+
+/// Cells of the (category, image) pairs that have annotations or detections (most pairs of a large
+/// dataset have neither), A area ranges each.
+struct CellTable {
+  std::vector<int64_t> slot;  // [K * I]: index of the pair's first cell, or -1
+  std::vector<Cell> cells;
+  const Cell* find(size_t pair, size_t a) const {
+    return slot[pair] < 0 ? nullptr : &cells[static_cast<size_t>(slot[pair]) + a];
+  }
 };
 
 /// Object keypoint similarity of every detection with every ground truth ([D][G]), COCO's
@@ -149,7 +159,6 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
   for (size_t a = 0; a < p.area_ranges.size(); ++a) {
     const double lo = p.area_ranges[a][0], hi = p.area_ranges[a][1];
     Cell& cell = *out[a];
-    cell.present = true;
     // ground truth not ignored first (stable)
     std::vector<uint8_t> raw(G);
     for (size_t j = 0; j < G; ++j) raw[j] = base_ignore[j] || gts[j]->area < lo || gts[j]->area > hi;
@@ -199,7 +208,7 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
 /// COCOeval.accumulate for one category: fills precision[:, :, k, :, :] and recall[:, k, :, :].
 /// The detections' order (a stable sort on score over the images in id order) is the same for every
 /// area range, so it is computed once per maxDets.
-void accumulate_category(const CocoParams& p, const std::vector<Cell>& cells, size_t k, size_t I, size_t K,
+void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, size_t I, size_t K,
                          std::vector<double>& precision, std::vector<double>& recall) {
   const size_t T = p.iou_thresholds.size(), R = p.recall_thresholds.size(), A = p.area_ranges.size(),
                M = p.max_dets.size();
@@ -208,14 +217,16 @@ void accumulate_category(const CocoParams& p, const std::vector<Cell>& cells, si
     uint32_t image, d;
   };
   std::vector<Ref> refs;
+  std::vector<const Cell*> ref_cells;
   std::vector<double> rc, pr;
   for (size_t m = 0; m < M; ++m) {
     const auto max_det = static_cast<size_t>(p.max_dets[m]);
     refs.clear();
     bool any = false;
     for (size_t i = 0; i < I; ++i) {
-      const Cell& c = cells[(k * A) * I + i];
-      if (!c.present) continue;
+      const Cell* cell = table.find(k * I + i, 0);
+      if (!cell) continue;
+      const Cell& c = *cell;
       any = true;
       for (size_t d = 0; d < std::min(c.scores.size(), max_det); ++d)
         refs.push_back({c.scores[d], static_cast<uint32_t>(i), static_cast<uint32_t>(d)});
@@ -226,14 +237,16 @@ void accumulate_category(const CocoParams& p, const std::vector<Cell>& cells, si
     rc.resize(nd);
     pr.resize(nd);
     for (size_t a = 0; a < A; ++a) {
-      const Cell* area_cells = &cells[(k * A + a) * I];
       int64_t npig = 0;
-      for (size_t i = 0; i < I; ++i) npig += area_cells[i].num_gt;
+      for (size_t i = 0; i < I; ++i)
+        if (const Cell* c = table.find(k * I + i, a)) npig += c->num_gt;
       if (npig == 0) continue;
+      ref_cells.resize(nd);
+      for (size_t j = 0; j < nd; ++j) ref_cells[j] = table.find(k * I + refs[j].image, a);
       for (size_t t = 0; t < T; ++t) {
         double tps = 0, fps = 0;
         for (size_t j = 0; j < nd; ++j) {
-          const Cell& c = area_cells[refs[j].image];
+          const Cell& c = *ref_cells[j];
           const size_t at = t * c.scores.size() + refs[j].d;
           if (!c.ignored[at]) (c.matched[at] ? tps : fps) += 1;
           rc[j] = tps / static_cast<double>(npig);
@@ -419,23 +432,30 @@ CocoResult evaluate_coco(const coco::Dataset& gt, const std::vector<coco::Annota
   place(gt.annotations, gt_cells);
   place(detections, dt_cells);
 
-  std::vector<Cell> cells(K * A * I);
+  CellTable table;
+  table.slot.assign(K * I, -1);
+  std::vector<size_t> pairs;
+  for (size_t c = 0; c < K * I; ++c)
+    if (!gt_cells[c].empty() || !dt_cells[c].empty()) {
+      table.slot[c] = static_cast<int64_t>(pairs.size() * A);
+      pairs.push_back(c);
+    }
+  table.cells.resize(pairs.size() * A);
   const auto max_det = static_cast<size_t>(p.max_dets.back());
-  const auto n_cells = static_cast<int64_t>(K * I);
+  const auto n_pairs = static_cast<int64_t>(pairs.size());
   std::string error;
 #pragma omp parallel for schedule(dynamic, 8)
-  for (int64_t c = 0; c < n_cells; ++c) {
-    const auto& gts = gt_cells[static_cast<size_t>(c)];
-    auto dts = dt_cells[static_cast<size_t>(c)];
-    if (gts.empty() && dts.empty()) continue;
+  for (int64_t n = 0; n < n_pairs; ++n) {
+    const size_t c = pairs[static_cast<size_t>(n)];
+    const auto& gts = gt_cells[c];
+    auto dts = dt_cells[c];
     try {
       std::stable_sort(dts.begin(), dts.end(),
                        [](const coco::Annotation* x, const coco::Annotation* y) { return x->score > y->score; });
       if (dts.size() > max_det) dts.resize(max_det);
       const auto ious = cell_ious(p, gt, dts, gts);
-      const size_t k = static_cast<size_t>(c) / I, i = static_cast<size_t>(c) % I;
       std::vector<Cell*> out(A);
-      for (size_t a = 0; a < A; ++a) out[a] = &cells[(k * A + a) * I + i];
+      for (size_t a = 0; a < A; ++a) out[a] = &table.cells[static_cast<size_t>(table.slot[c]) + a];
       evaluate_cell(p, gts, dts, ious, out);
     } catch (const std::exception& e) {
 #pragma omp critical(beyond_coco_eval_error)
@@ -448,7 +468,7 @@ CocoResult evaluate_coco(const coco::Dataset& gt, const std::vector<coco::Annota
   r.recall.assign(T * K * A * M, -1.0);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t k = 0; k < static_cast<int64_t>(K); ++k)
-    accumulate_category(p, cells, static_cast<size_t>(k), I, K, r.precision, r.recall);
+    accumulate_category(p, table, static_cast<size_t>(k), I, K, r.precision, r.recall);
 
   for (const auto& s : stat_specs(p)) r.stats.push_back(summarize_one(r, s));
   for (size_t k = 0; k < K; ++k) {
