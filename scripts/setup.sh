@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopencv-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev zlib1g-dev libgtest-dev
+  # Pascal VOC: annotation XML, and segmentation PNGs read as palette indices (OpenCV gives colours).
+  libpugixml-dev libpng-dev
   # LibTorch links the generic libblas.so.3; on the reference BLAS matrix products run ~25x slower.
   # The OpenMP build of OpenBLAS shares LibTorch's OpenMP threads (see select_blas below).
   libopenblas0-openmp

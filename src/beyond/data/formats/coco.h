@@ -74,10 +74,24 @@ struct Dataset {
   std::map<int64_t, int64_t> image_index_, category_index_;
 };
 
-/// Reads a COCO dataset file. Checks: valid JSON (error with byte offset), required fields and
-/// types, unique image / category / annotation ids, annotations referring to existing images and
-/// categories, non-negative box sizes, polygons of >= 3 points, RLE sizes equal to the image's and
-/// runs summing to height * width.
+/// Reads a COCO dataset file. Checks (beyond::Error naming the file and the image / category /
+/// annotation id): valid JSON (error with the byte offset, line and column), required fields
+/// (image id, file_name, width, height; category id, name; annotation id, image_id, category_id)
+/// and their types, unique image / category / annotation ids, annotations referring to existing
+/// images and categories, boxes [x, y, w, h] with w, h >= 0, polygons of >= 3 points (an even count
+/// >= 6 of finite numbers), RLE sizes equal to the image's [height, width] and runs summing to
+/// height * width, keypoints as [x, y, v] triples (3 * K numbers if the category names K), skeleton
+/// indices within 1..K, iscrowd 0 / 1 (or a JSON bool).
+///
+/// Tolerated and repaired (one warning per kind of repair and file, with a count and the first id):
+/// - no `iscrowd`: 0;
+/// - no `area`: the pixel count of the mask (to_rle on the image's size), or w * h without a mask.
+///   (COCO's own areas of polygons are polygon areas, not pixel counts; they are kept when present);
+/// - no `bbox`: the tight box of the mask (an error if there is no mask either);
+/// - `keypoints` without `num_keypoints`: the number of keypoints with v > 0;
+/// - `segmentation: []`: kept as zero polygons (an empty mask; pycocotools would fail on it).
+/// Not kept: other fields of images (license, url, dates), annotations and the top level, except
+/// `info` and `licenses`; a `segmentation: null` reads as none.
 Dataset read_dataset(const std::string& path);
 /// The same from text; `source` names it in messages.
 Dataset parse_dataset(const std::string& json_text, const std::string& source);
@@ -87,8 +101,19 @@ std::string dump_dataset(const Dataset& dataset);
 
 /// Reads a COCO results file (a JSON list of {image_id, category_id, score, and bbox, segmentation
 /// or keypoints}) against its ground truth, completing each detection as the COCO API's loadRes
-/// does: ids numbered from 1, bbox from the mask or the keypoints, area from the box (bbox results),
-/// the mask (segm) or the keypoints' extent (keypoints). Results for images not in `gt` are an error.
+/// does. As there, the FIRST detection decides the kind of the whole file:
+/// - it has a non-empty `bbox`: box results; every detection needs a bbox, area = w * h, and a
+///   detection without segmentation has its box as mask (to_rle gives the box polygon, as loadRes);
+///   a file with both bbox and segmentation is therefore read as box results (area = w * h);
+/// - else it has `segmentation`: mask results; area = the mask's pixel count, bbox = the given one
+///   or the mask's box. Compressed RLE as COCO expects; uncompressed RLE and polygons (rasterised on
+///   the image's size) are accepted too;
+/// - else it has `keypoints`: area and bbox from the extent of all keypoints, unlabelled ones
+///   included, as loadRes does.
+/// Ids are numbered from 1 in file order; iscrowd is false. Errors: a detection without `score`
+/// (COCOeval needs it), results for images not in `gt`, and the dataset checks on boxes, masks and
+/// keypoints. Repaired with a warning: a category_id absent from `gt` (kept; the evaluator only
+/// scores gt's categories); an empty list gives no detections (pycocotools would fail).
 std::vector<Annotation> read_results(const std::string& path, const Dataset& gt);
 std::vector<Annotation> parse_results(const std::string& json_text, const Dataset& gt, const std::string& source);
 /// Writes detections as a results file (image_id, category_id, bbox, score, and segmentation as

@@ -22,6 +22,15 @@ struct Rle {
   std::vector<uint32_t> counts;  // alternating runs of 0s and 1s, column-major, starting with 0s
 };
 
+/// Same size and the same counts (masks built here are canonical: no empty run but the first, so
+/// equal masks from encode / merge / from_polygon compare equal).
+bool operator==(const Rle& a, const Rle& b);
+inline bool operator!=(const Rle& a, const Rle& b) { return !(a == b); }
+
+/// Largest |coordinate| from_polygon accepts: far beyond any image, small enough that COCO's
+/// integer arithmetic on the 5x grid cannot overflow and a walk along an edge stays short.
+constexpr double kMaxPolygonCoordinate = 1e6;
+
 using Box = std::array<double, 4>;  // x, y, width, height
 
 /// Encodes a row-major [height, width] mask (any nonzero byte is inside).
@@ -39,9 +48,12 @@ Rle from_string(const std::string& counts, int64_t height, int64_t width, const 
 void validate(const Rle& rle, const std::string& where);
 
 /// Rasterises one polygon [x0, y0, x1, y1, ...] (at least 3 points) exactly as COCO does, so masks
-/// made from polygons here and in pycocotools agree pixel for pixel.
+/// made from polygons here and in pycocotools agree pixel for pixel. Coordinates are in pixels with
+/// pixel (x, y) covering [x, x + 1) x [y, y + 1): a pixel is inside when its centre is, so the
+/// rectangle (0, 0)-(2, 3) covers 2 x 3 pixels. Throws beyond::Error for fewer than 3 points, an odd
+/// count, or coordinates not finite or beyond kMaxPolygonCoordinate.
 Rle from_polygon(const std::vector<double>& xy, int64_t height, int64_t width);
-/// The union of several polygons (one object's `segmentation` list).
+/// The union of several polygons (one object's `segmentation` list); no polygon gives an empty mask.
 Rle from_polygons(const std::vector<std::vector<double>>& polygons, int64_t height, int64_t width);
 /// A box [x, y, w, h] as a mask (COCO's frBbox: the box's polygon rasterised).
 Rle from_box(const Box& box, int64_t height, int64_t width);
@@ -50,12 +62,14 @@ Rle from_box(const Box& box, int64_t height, int64_t width);
 uint64_t area(const Rle& rle);
 /// The tight bounding box [x, y, w, h] of the mask (all zeros for an empty mask).
 Box to_box(const Rle& rle);
-/// Union (or intersection) of masks of one size.
+/// Union (or intersection) of masks of one size (beyond::Error if sizes differ); no masks give a
+/// 0 x 0 mask, as in COCO.
 Rle merge(const std::vector<Rle>& masks, bool intersect = false);
 
 /// IoU of every detection with every ground truth, row-major [dt.size(), gt.size()]. For a crowd
 /// ground truth the denominator is the detection's area alone (COCO's rule: a detection inside a
-/// crowd region is not penalised for the rest of the crowd).
+/// crowd region is not penalised for the rest of the crowd). A pair of masks of different sizes
+/// gets -1, as in COCO. `iscrowd` is empty (no crowds) or has one flag per ground truth.
 std::vector<double> iou(const std::vector<Rle>& dt, const std::vector<Rle>& gt, const std::vector<uint8_t>& iscrowd);
 /// The same for boxes [x, y, w, h] (COCO's bbox IoU, no +1 on widths).
 std::vector<double> box_iou(const std::vector<Box>& dt, const std::vector<Box>& gt,
