@@ -9,14 +9,14 @@
 /// A class without a file has no detections (a warning); a detection on an image outside the set is
 /// an error (as in the devkit).
 ///
-/// Segmentation: label PNGs with equal names in two directories. A one-channel PNG holds labels as
-/// grey values; a colour PNG (VOC's palette PNGs decode to colours) is mapped back to indices through
-/// the VOC colour map (index 255 = the ignore colour); a colour outside that map is an error.
+/// Segmentation: label PNGs with equal names in two directories, palette PNGs (VOC's
+/// SegmentationClass: the palette index is the label) or 8-bit grey PNGs (voc::read_label_png).
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "beyond/data/formats/voc.h"
 #include "beyond/eval/semantic_segmentation.h"
 #include "beyond/eval/voc_eval.h"
 
@@ -27,9 +27,8 @@ std::vector<std::string> voc_class_names();
 /// "a,b, c" -> {"a", "b", "c"}.
 std::vector<std::string> split_names(const std::string& comma_separated);
 
-/// The objects of one VOC annotation XML (name, bndbox, difficult), with labels from `classes`;
-/// objects of other classes are skipped. Boxes are kept as written (1-based, inclusive).
-std::vector<VocObject> read_voc_objects(const std::string& xml_path, const std::vector<std::string>& classes);
+/// The objects of a VOC annotation of the given classes (others skipped), boxes as in the file.
+std::vector<VocObject> voc_objects(const voc::Annotation& annotation, const std::vector<std::string>& classes);
 /// Detections of every class from the devkit's result files, per image id.
 std::map<std::string, std::vector<VocDetection>> read_voc_detections(const std::string& pred_dir, const std::string& set,
                                                                      const std::vector<std::string>& classes);
@@ -37,10 +36,6 @@ std::map<std::string, std::vector<VocDetection>> read_voc_detections(const std::
 VocResult evaluate_voc_files(const std::string& gt_dir, const std::string& set, const std::string& pred_dir,
                              const std::vector<std::string>& classes);
 
-/// Colour of palette index i in the VOC colour map (bit-interleaved), as 0xRRGGBB.
-uint32_t voc_palette_colour(int index);
-/// A label PNG as row-major labels (see above); sets height and width.
-std::vector<uint8_t> read_label_png(const std::string& path, int64_t& height, int64_t& width);
 /// Accumulates every <name>.png of gt_dir against pred_dir/<name>.png.
 SemanticSegmentationResult evaluate_label_dirs(const std::string& gt_dir, const std::string& pred_dir,
                                                int64_t num_classes, int64_t ignore_label);
