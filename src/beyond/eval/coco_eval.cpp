@@ -234,8 +234,6 @@ void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, 
     if (!any) continue;
     std::stable_sort(refs.begin(), refs.end(), [](const Ref& x, const Ref& y) { return x.score > y.score; });
     const size_t nd = refs.size();
-    rc.resize(nd);
-    pr.resize(nd);
     for (size_t a = 0; a < A; ++a) {
       int64_t npig = 0;
       for (size_t i = 0; i < I; ++i)
@@ -244,21 +242,33 @@ void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, 
       ref_cells.resize(nd);
       for (size_t j = 0; j < nd; ++j) ref_cells[j] = table.find(k * I + refs[j].image, a);
       for (size_t t = 0; t < T; ++t) {
+        // COCOeval computes recall and precision after every detection, takes the precision
+        // envelope, and reads it at the first detection whose recall reaches each threshold. Recall
+        // only rises at true positives and precision only rises there too, so the same numbers come
+        // from the true positives alone (same divisions, bit for bit): the first one reaching a
+        // threshold, and the maximum precision from it on.
         double tps = 0, fps = 0;
+        rc.clear();
+        pr.clear();
         for (size_t j = 0; j < nd; ++j) {
           const Cell& c = *ref_cells[j];
           const size_t at = t * c.scores.size() + refs[j].d;
-          if (!c.ignored[at]) (c.matched[at] ? tps : fps) += 1;
-          rc[j] = tps / static_cast<double>(npig);
-          pr[j] = tps / (fps + tps + DBL_EPSILON);
+          if (c.ignored[at]) continue;
+          if (!c.matched[at]) {
+            fps += 1;
+            continue;
+          }
+          tps += 1;
+          rc.push_back(tps / static_cast<double>(npig));
+          pr.push_back(tps / (fps + tps + DBL_EPSILON));
         }
-        recall[((t * K + k) * A + a) * M + m] = nd ? rc.back() : 0;
-        for (size_t j = nd; j-- > 1;)
+        recall[((t * K + k) * A + a) * M + m] = nd ? tps / static_cast<double>(npig) : 0;
+        for (size_t j = pr.size(); j-- > 1;)
           if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
         for (size_t ri = 0; ri < R; ++ri) {
           const auto pi = static_cast<size_t>(
               std::lower_bound(rc.begin(), rc.end(), p.recall_thresholds[ri]) - rc.begin());
-          precision[(((t * R + ri) * K + k) * A + a) * M + m] = pi < nd ? pr[pi] : 0;
+          precision[(((t * R + ri) * K + k) * A + a) * M + m] = pi < rc.size() ? pr[pi] : 0;
         }
       }
     }
