@@ -65,11 +65,13 @@ namespace {
 /// One (category, area range, image) cell after matching: COCOeval's evalImgs entry, reduced to
 /// what accumulate() reads (only pairs with annotations or detections have cells: COCOeval's None
 /// entries have none). Detections are in score order, cut to the largest maxDets.
+enum : uint8_t { kIgnored = 0, kFalsePositive = 1, kTruePositive = 2 };
+
 struct Cell {
   int64_t num_gt = 0;  // ground truth not ignored (npig's share)
   std::vector<double> scores;
-  std::vector<uint8_t> matched;  // [T][D]: matched to a gt whose id is nonzero
-  std::vector<uint8_t> ignored;  // [T][D]
+  /// [D][T]: kIgnored, kFalsePositive or kTruePositive (matched to a gt whose id is nonzero)
+  std::vector<uint8_t> status;
 };
 
 /// Cells of the (category, image) pairs that have annotations or detections (most pairs of a large
@@ -156,7 +158,7 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
   for (size_t j = 0; j < G; ++j)
     base_ignore[j] = gts[j]->iscrowd || (p.type == IouType::Keypoints && gts[j]->num_keypoints == 0);
   std::vector<size_t> order(G);
-  std::vector<uint8_t> ig(G), gt_matched(T * G);
+  std::vector<uint8_t> ig(G), gt_matched(T * G), matched, ignored;
   for (size_t a = 0; a < p.area_ranges.size(); ++a) {
     const double lo = p.area_ranges[a][0], hi = p.area_ranges[a][1];
     Cell& cell = *out[a];
@@ -172,8 +174,8 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
     }
     cell.scores.resize(D);
     for (size_t i = 0; i < D; ++i) cell.scores[i] = dts[i]->score;
-    cell.matched.assign(T * D, 0);
-    cell.ignored.assign(T * D, 0);
+    matched.assign(T * D, 0);
+    ignored.assign(T * D, 0);
     std::fill(gt_matched.begin(), gt_matched.end(), 0);
     if (!ious.empty()) {
       for (size_t t = 0; t < T; ++t) {
@@ -191,17 +193,19 @@ void evaluate_cell(const CocoParams& p, const std::vector<const coco::Annotation
           }
           if (m == -1) continue;
           const auto mj = static_cast<size_t>(m);
-          cell.ignored[t * D + i] = ig[mj];
-          cell.matched[t * D + i] = gts[order[mj]]->id != 0;
+          ignored[t * D + i] = ig[mj];
+          matched[t * D + i] = gts[order[mj]]->id != 0;
           gt_matched[t * G + mj] = 1;
         }
       }
     }
+    cell.status.resize(D * T);
     for (size_t i = 0; i < D; ++i) {
       const bool outside = dts[i]->area < lo || dts[i]->area > hi;
-      if (!outside) continue;
-      for (size_t t = 0; t < T; ++t)
-        if (!cell.matched[t * D + i]) cell.ignored[t * D + i] = 1;
+      for (size_t t = 0; t < T; ++t) {
+        const bool m = matched[t * D + i], ign = ignored[t * D + i] || (outside && !m);
+        cell.status[i * T + t] = ign ? kIgnored : m ? kTruePositive : kFalsePositive;
+      }
     }
   }
 }
@@ -218,7 +222,7 @@ void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, 
     uint32_t image, d;
   };
   std::vector<Ref> refs;
-  std::vector<const Cell*> ref_cells;
+  std::vector<uint8_t> status;  // [T][nd]: the detections' status in score order
   std::vector<double> rc, pr;
   for (size_t m = 0; m < M; ++m) {
     const auto max_det = static_cast<size_t>(p.max_dets[m]);
@@ -240,8 +244,11 @@ void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, 
       for (size_t i = 0; i < I; ++i)
         if (const Cell* c = table.find(k * I + i, a)) npig += c->num_gt;
       if (npig == 0) continue;
-      ref_cells.resize(nd);
-      for (size_t j = 0; j < nd; ++j) ref_cells[j] = table.find(k * I + refs[j].image, a);
+      status.resize(T * nd);
+      for (size_t j = 0; j < nd; ++j) {
+        const uint8_t* st = &table.find(k * I + refs[j].image, a)->status[refs[j].d * T];
+        for (size_t t = 0; t < T; ++t) status[t * nd + j] = st[t];
+      }
       for (size_t t = 0; t < T; ++t) {
         // COCOeval computes recall and precision after every detection, takes the precision
         // envelope, and reads it at the first detection whose recall reaches each threshold. Recall
@@ -251,12 +258,10 @@ void accumulate_category(const CocoParams& p, const CellTable& table, size_t k, 
         double tps = 0, fps = 0;
         rc.clear();
         pr.clear();
+        const uint8_t* st = &status[t * nd];
         for (size_t j = 0; j < nd; ++j) {
-          const Cell& c = *ref_cells[j];
-          const size_t at = t * c.scores.size() + refs[j].d;
-          if (c.ignored[at]) continue;
-          if (!c.matched[at]) {
-            fps += 1;
+          if (st[j] != kTruePositive) {
+            fps += st[j];  // kFalsePositive = 1, kIgnored = 0
             continue;
           }
           tps += 1;
