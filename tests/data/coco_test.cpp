@@ -185,6 +185,8 @@ TEST(Coco, BadDatasetsNameTheFileAndAnnotation) {
   const std::string malformed = parse_error(R"({"images": [1, 2,, 3]})");
   EXPECT_NE(malformed.find("inst.json: malformed JSON at byte 18"), std::string::npos) << malformed;
   EXPECT_NE(parse_error("[]").find("inst.json: a COCO dataset must be a JSON object"), std::string::npos);
+  // Found by fuzzing: a number beyond double's range is nlohmann's out_of_range, not a parse_error.
+  EXPECT_NE(parse_error(R"({"images": [{"id": 1e999}]})").find("inst.json: unreadable JSON"), std::string::npos);
   const std::pair<std::string, std::string> cases[] = {
       {R"({"id": 9, "image_id": 2, "category_id": 5, "bbox": [0, 0, 1, 1]})",
        "inst.json, annotation id 9: image_id 2 is not among the file's images"},

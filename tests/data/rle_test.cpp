@@ -73,6 +73,11 @@ TEST(Rle, EncodeDecodeRoundTripOnRandomMasks) {
   const std::vector<uint8_t> zeros(12, 0), ones(12, 1);
   EXPECT_EQ(mask::encode(zeros.data(), 3, 4).counts, std::vector<uint32_t>({12}));
   EXPECT_EQ(mask::encode(ones.data(), 3, 4).counts, std::vector<uint32_t>({0, 12}));
+  // Empty masks (found by fuzzing: no pointer arithmetic on a null mask).
+  EXPECT_EQ(mask::encode(nullptr, 0, 5).counts, std::vector<uint32_t>({0}));
+  EXPECT_EQ(mask::encode(nullptr, 5, 0).counts, std::vector<uint32_t>({0}));
+  EXPECT_TRUE(mask::decode({0, 5, {0}}).empty());
+  EXPECT_NE(error_of([] { mask::encode(nullptr, 70000, 70000); }).find("over 2^32 - 1 pixels"), std::string::npos);
 }
 
 TEST(Rle, CountsAreColumnMajor) {
@@ -142,6 +147,9 @@ TEST(Rle, PolygonRectangleWithIntegerCorners) {
   // The same box through from_box (COCO's frBbox), and in the other winding.
   EXPECT_EQ(mask::from_box({1, 2, 3, 4}, 8, 7), rle);
   EXPECT_EQ(mask::from_polygon({1, 2, 1, 6, 4, 6, 4, 2}, 8, 7), rle);
+  // Boxes far outside the image (found by fuzzing box results) are the boxes clipped to it.
+  EXPECT_EQ(mask::from_box({-1e12, 2, 2e12, 3e15}, 8, 7), mask::from_polygon({0, 2, 7, 2, 7, 8, 0, 8}, 8, 7));
+  EXPECT_EQ(mask::area(mask::from_box({1e12, 2, 1, 1}, 8, 7)), 0u);
 }
 
 TEST(Rle, PolygonRectangleWithHalfIntegerCorners) {

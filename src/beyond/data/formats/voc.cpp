@@ -84,7 +84,8 @@ Object parse_object(const pugi::xml_node& node, size_t index, const std::string&
 // ---- PNG through libpng's classic interface. Errors longjmp back to the setjmp in these plain
 // functions, which own no C++ objects, so no destructor is skipped.
 
-struct PngRead {
+/// One PNG being read or written: the file, libpng's structs, and the message of a libpng error.
+struct PngIo {
   FILE* file = nullptr;
   png_structp png = nullptr;
   png_infop info = nullptr;
@@ -92,15 +93,15 @@ struct PngRead {
 };
 
 void png_error_to_buffer(png_structp png, png_const_charp message) {
-  auto* r = static_cast<PngRead*>(png_get_error_ptr(png));
-  std::snprintf(r->error, sizeof(r->error), "%s", message);
+  auto* io = static_cast<PngIo*>(png_get_error_ptr(png));
+  std::snprintf(io->error, sizeof(io->error), "%s", message);
   png_longjmp(png, 1);
 }
 
 void png_ignore_warning(png_structp, png_const_charp) {}
 
 /// Reads the header and sets up sub-byte indices to be unpacked; false (r.error says why) on failure.
-bool png_read_header(PngRead& r, png_uint_32& width, png_uint_32& height, int& color_type, int& bit_depth) {
+bool png_read_header(PngIo& r, png_uint_32& width, png_uint_32& height, int& color_type, int& bit_depth) {
   r.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, png_error_to_buffer, png_ignore_warning);
   if (!r.png) return false;
   r.info = png_create_info_struct(r.png);
@@ -117,29 +118,16 @@ bool png_read_header(PngRead& r, png_uint_32& width, png_uint_32& height, int& c
   return true;
 }
 
-bool png_read_rows(PngRead& r, png_bytep* rows) {
+bool png_read_rows(PngIo& r, png_bytep* rows) {
   if (setjmp(png_jmpbuf(r.png))) return false;
   png_read_image(r.png, rows);
   png_read_end(r.png, nullptr);
   return true;
 }
 
-struct PngWrite {
-  FILE* file = nullptr;
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  char error[200] = {0};
-};
-
-void png_write_error_to_buffer(png_structp png, png_const_charp message) {
-  auto* w = static_cast<PngWrite*>(png_get_error_ptr(png));
-  std::snprintf(w->error, sizeof(w->error), "%s", message);
-  png_longjmp(png, 1);
-}
-
-bool png_write_palette(PngWrite& w, const uint8_t* labels, png_uint_32 width, png_uint_32 height,
+bool png_write_palette(PngIo& w, const uint8_t* labels, png_uint_32 width, png_uint_32 height,
                        const png_color* colours, png_bytep* rows) {
-  w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_write_error_to_buffer, png_ignore_warning);
+  w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_to_buffer, png_ignore_warning);
   if (!w.png) return false;
   w.info = png_create_info_struct(w.png);
   if (!w.info) return false;
@@ -212,7 +200,7 @@ std::vector<std::string> image_ids(const std::vector<ImageSetEntry>& entries) {
 }
 
 LabelImage read_label_png(const std::string& path) {
-  detail::PngRead r;
+  detail::PngIo r;
   r.file = std::fopen(path.c_str(), "rb");
   BEYOND_CHECK(r.file, "cannot open ", path, ": ", std::strerror(errno));
   png_uint_32 width = 0, height = 0;
@@ -247,7 +235,7 @@ void write_label_png(const std::string& path, const LabelImage& image) {
   const auto map = palette();
   for (size_t i = 0; i < 256; ++i) colours[i] = {map[i][0], map[i][1], map[i][2]};
   write_atomic_with(path, [&](const std::string& tmp) {
-    detail::PngWrite w;
+    detail::PngIo w;
     w.file = std::fopen(tmp.c_str(), "wb");
     BEYOND_CHECK(w.file, "cannot write ", tmp, ": ", std::strerror(errno));
     std::vector<png_bytep> rows(static_cast<size_t>(image.height));

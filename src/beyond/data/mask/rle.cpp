@@ -73,6 +73,13 @@ Rle merge_two(const Rle& a, const Rle& b, bool intersect) {
   return out;
 }
 
+/// COCO's counts are 32-bit: a mask has at most 2^32 - 1 pixels. Also keeps h * w from overflowing.
+void check_size(int64_t height, int64_t width, const std::string& where) {
+  constexpr int64_t kMax = std::numeric_limits<uint32_t>::max();
+  BEYOND_CHECK(height >= 0 && width >= 0 && height <= kMax && width <= kMax && height * width <= kMax, where,
+               ": mask size [", height, ", ", width, "] is negative or over 2^32 - 1 pixels (COCO's RLE limit)");
+}
+
 void check_same_size(const Rle& a, const Rle& b, const char* what) {
   BEYOND_CHECK(a.height == b.height && a.width == b.width, what, ": masks of different sizes ", a.height, "x",
                a.width, " and ", b.height, "x", b.width, " (all masks must be of one image size)");
@@ -85,11 +92,11 @@ bool operator==(const Rle& a, const Rle& b) {
 }
 
 Rle encode(const uint8_t* mask, int64_t height, int64_t width) {
-  BEYOND_CHECK(height >= 0 && width >= 0, "mask::encode: negative size ", height, "x", width);
+  check_size(height, width, "mask::encode");
   Rle rle{height, width, {}};
   bool value = false;
   uint64_t run = 0;
-  for (int64_t x = 0; x < width; ++x) {
+  for (int64_t x = 0; x < width && height > 0; ++x) {
     const uint8_t* column = mask + x;
     for (int64_t y = 0; y < height; ++y) {
       const bool v = column[y * width] != 0;
@@ -146,8 +153,7 @@ std::string to_string(const Rle& rle) {
 }
 
 Rle from_string(const std::string& counts, int64_t height, int64_t width, const std::string& where) {
-  BEYOND_CHECK(height >= 0 && width >= 0, where, ": RLE size must be non-negative, got [", height, ", ", width,
-               "]");
+  check_size(height, width, where);
   Rle rle{height, width, {}};
   rle.counts.reserve(counts.size());
   size_t p = 0;
@@ -180,8 +186,7 @@ Rle from_string(const std::string& counts, int64_t height, int64_t width, const 
 }
 
 void validate(const Rle& rle, const std::string& where) {
-  BEYOND_CHECK(rle.height >= 0 && rle.width >= 0, where, ": RLE size must be non-negative, got [", rle.height,
-               ", ", rle.width, "]");
+  check_size(rle.height, rle.width, where);
   uint64_t sum = 0;
   for (uint32_t c : rle.counts) sum += c;
   const uint64_t expected = static_cast<uint64_t>(rle.height) * static_cast<uint64_t>(rle.width);
@@ -192,7 +197,7 @@ void validate(const Rle& rle, const std::string& where) {
 Rle from_polygon(const std::vector<double>& xy, int64_t height, int64_t width) {
   BEYOND_CHECK(xy.size() % 2 == 0 && xy.size() >= 6,
                "polygon needs at least 3 points (6 numbers x0, y0, x1, y1, ...), got ", xy.size(), " numbers");
-  BEYOND_CHECK(height >= 0 && width >= 0, "polygon mask: negative size ", height, "x", width);
+  check_size(height, width, "polygon mask");
   for (double v : xy)
     BEYOND_CHECK(std::isfinite(v) && std::abs(v) <= kMaxPolygonCoordinate, "polygon coordinate ", v,
                  " is not finite or beyond +-", kMaxPolygonCoordinate);
@@ -282,12 +287,19 @@ Rle from_polygons(const std::vector<std::vector<double>>& polygons, int64_t heig
   std::vector<Rle> parts;
   parts.reserve(polygons.size());
   for (const auto& p : polygons) parts.push_back(from_polygon(p, height, width));
-  if (parts.empty()) return Rle{height, width, {static_cast<uint32_t>(height * width)}};
+  if (parts.empty()) {
+    check_size(height, width, "polygon mask");
+    return Rle{height, width, {static_cast<uint32_t>(height * width)}};
+  }
   return merge(parts);
 }
 
 Rle from_box(const Box& box, int64_t height, int64_t width) {
-  const double xs = box[0], ys = box[1], xe = xs + box[2], ye = ys + box[3];
+  // Clipping to one pixel around the image changes nothing (each axis of a box selects the pixel
+  // centres strictly between its rounded sides) and keeps any finite box within the rasteriser's range.
+  const auto clip = [](double v, int64_t size) { return std::clamp(v, -1.0, static_cast<double>(size) + 1); };
+  const double xs = clip(box[0], width), ys = clip(box[1], height);
+  const double xe = clip(box[0] + box[2], width), ye = clip(box[1] + box[3], height);
   return from_polygon({xs, ys, xs, ye, xe, ye, xe, ys}, height, width);
 }
 

@@ -8,7 +8,8 @@
 ///   auto back = beyond::mask::from_string(counts, height, width, "instances.json, annotation 17");
 ///
 /// Conventions are COCO's (pycocotools' maskApi): runs are counted in column-major (Fortran) order,
-/// the first run counts zeros (and may be 0), boxes are [x, y, width, height] in pixels.
+/// the first run counts zeros (and may be 0), boxes are [x, y, width, height] in pixels. Counts are
+/// 32-bit as in COCO, so a mask has at most 2^32 - 1 pixels (larger sizes are a beyond::Error).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -55,7 +56,8 @@ void validate(const Rle& rle, const std::string& where);
 Rle from_polygon(const std::vector<double>& xy, int64_t height, int64_t width);
 /// The union of several polygons (one object's `segmentation` list); no polygon gives an empty mask.
 Rle from_polygons(const std::vector<std::vector<double>>& polygons, int64_t height, int64_t width);
-/// A box [x, y, w, h] as a mask (COCO's frBbox: the box's polygon rasterised).
+/// A box [x, y, w, h] as a mask (COCO's frBbox: the box's polygon rasterised); any finite box,
+/// however far outside the image.
 Rle from_box(const Box& box, int64_t height, int64_t width);
 
 /// Number of pixels inside.
