@@ -16,6 +16,8 @@ void add_sample(CLI::App& app, const GlobalOptions& global);
 void add_demo(CLI::App& app, const GlobalOptions& global);
 void add_config(CLI::App& app, const GlobalOptions& global);
 void add_data(CLI::App& app, const GlobalOptions& global);
+/// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
+void add_eval_scorers(CLI::App& eval);
 
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
