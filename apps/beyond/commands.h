@@ -10,6 +10,9 @@ struct GlobalOptions {
   bool quiet = false;
 };
 
+/// --threads and --quiet, the options every subcommand accepts.
+void add_global_options(CLI::App& app, GlobalOptions& global);
+
 void add_train(CLI::App& app, const GlobalOptions& global);
 void add_eval(CLI::App& app, const GlobalOptions& global);
 void add_sample(CLI::App& app, const GlobalOptions& global);

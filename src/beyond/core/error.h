@@ -14,12 +14,14 @@ namespace beyond {
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
+  ~Error() override;  // out of line: one type_info for every library and executable that throws or catches
 };
 
 /// A mistake in how beyond was called (CLI flag, config key, model name): exit code 2.
 class UsageError : public Error {
  public:
   explicit UsageError(const std::string& message) : Error(message) {}
+  ~UsageError() override;
 };
 
 namespace detail {
