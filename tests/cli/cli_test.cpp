@@ -14,9 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
 
 /// A VAE run small enough for a test: 512 training images, a few steps, 64 test images.
 std::vector<std::string> tiny_vae(const std::string& out, int steps) {

@@ -13,9 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
 
 TEST(CliData, ScenesThenShow) {
   test::TempDir dir;

@@ -52,4 +52,9 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
   return wait_cli(spawn_cli(args, log_path), log_path);
 }
 
+/// True if `needle` occurs in `haystack` (CLI output and messages).
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 }  // namespace beyond::test

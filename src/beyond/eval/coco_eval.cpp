@@ -517,15 +517,8 @@ void complete_detections(std::vector<coco::Annotation>& detections, const coco::
       d.area = static_cast<double>(mask::area(rle));
       d.bbox = mask::to_box(rle);
     } else if (d.keypoints.size() >= 3) {
-      double x0 = d.keypoints[0], x1 = x0, y0 = d.keypoints[1], y1 = y0;
-      for (size_t k = 0; k + 2 < d.keypoints.size(); k += 3) {
-        x0 = std::min(x0, d.keypoints[k]);
-        x1 = std::max(x1, d.keypoints[k]);
-        y0 = std::min(y0, d.keypoints[k + 1]);
-        y1 = std::max(y1, d.keypoints[k + 1]);
-      }
-      d.area = (x1 - x0) * (y1 - y0);
-      d.bbox = {x0, y0, x1 - x0, y1 - y0};
+      d.bbox = coco::keypoints_extent(d.keypoints);
+      d.area = d.bbox[2] * d.bbox[3];
     }
   }
 }

@@ -496,21 +496,26 @@ std::vector<Annotation> parse_results(const std::string& json_text, const Datase
       case ResultKind::Keypoints: {
         BEYOND_CHECK(!a.keypoints.empty(), where,
                      ": missing `keypoints` (the file's first detection has them, so all must)");
-        double x0 = a.keypoints[0], x1 = x0, y0 = a.keypoints[1], y1 = y0;
-        for (size_t p = 0; p < a.keypoints.size(); p += 3) {
-          x0 = std::min(x0, a.keypoints[p]);
-          x1 = std::max(x1, a.keypoints[p]);
-          y0 = std::min(y0, a.keypoints[p + 1]);
-          y1 = std::max(y1, a.keypoints[p + 1]);
-        }
-        a.area = (x1 - x0) * (y1 - y0);
-        a.bbox = {x0, y0, x1 - x0, y1 - y0};
+        a.bbox = keypoints_extent(a.keypoints);
+        a.area = a.bbox[2] * a.bbox[3];
         break;
       }
     }
     out.push_back(std::move(a));
   }
   return out;
+}
+
+mask::Box keypoints_extent(const std::vector<double>& keypoints) {
+  BEYOND_CHECK(keypoints.size() >= 3, "keypoints_extent: no keypoints");
+  double x0 = keypoints[0], x1 = x0, y0 = keypoints[1], y1 = y0;
+  for (size_t p = 0; p + 2 < keypoints.size(); p += 3) {
+    x0 = std::min(x0, keypoints[p]);
+    x1 = std::max(x1, keypoints[p]);
+    y0 = std::min(y0, keypoints[p + 1]);
+    y1 = std::max(y1, keypoints[p + 1]);
+  }
+  return {x0, y0, x1 - x0, y1 - y0};
 }
 
 std::string dump_results(const std::vector<Annotation>& detections) {

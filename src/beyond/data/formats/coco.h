@@ -121,6 +121,10 @@ std::vector<Annotation> parse_results(const std::string& json_text, const Datase
 void write_results(const std::vector<Annotation>& detections, const std::string& path);
 std::string dump_results(const std::vector<Annotation>& detections);
 
+/// The extent [x, y, w, h] of keypoints [x, y, v] * K over all K points, labelled or not: the box and
+/// (w * h) the area that loadRes gives a keypoints result. `keypoints` has at least one point.
+mask::Box keypoints_extent(const std::vector<double>& keypoints);
+
 /// The annotation's mask as RLE on an image of height x width (polygons rasterised, uncompressed
 /// RLE taken as is); an annotation without segmentation gives its box (COCO's annToRLE).
 mask::Rle to_rle(const Annotation& annotation, int64_t height, int64_t width);
