@@ -38,8 +38,8 @@ torch::Tensor batched_nms_torchvision_order(const torch::Tensor& boxes, const to
 
 }  // namespace
 
-RegionProposalNetworkImpl::RegionProposalNetworkImpl(RegionProposalNetworkOptions options_)
-    : options(std::move(options_)),
+RegionProposalNetworkImpl::RegionProposalNetworkImpl(RegionProposalNetworkOptions opts)
+    : options(std::move(opts)),
       anchor_generator_(options.anchor_sizes(), options.aspect_ratios()),
       matcher_(options.fg_iou_thresh(), options.bg_iou_thresh(), /*allow_low_quality_matches=*/true),
       sampler_(options.batch_size_per_image(), options.positive_fraction()) {
