@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <iostream>
 #include <set>
 #include <string>
 
@@ -107,6 +108,20 @@ TEST(RegionProposalNetwork, AssignTargetsAsTorchvision) {
   EXPECT_TRUE(torch::equal(labels[1], torch::zeros({4})));
 }
 
+TEST(RegionProposalNetwork, ImagesWithoutObjectsTrainAsBackground) {
+  torch::manual_seed(4);
+  auto rpn = RegionProposalNetwork(small_options(8).batch_size_per_image(32));
+  rpn->train();
+  const auto out = rpn->forward(two_images(), two_levels(8), std::vector<torch::Tensor>{torch::zeros({0, 4}), torch::zeros({0, 4})});
+  EXPECT_EQ(out.losses.at("loss_rpn_box_reg").item<double>(), 0.0) << "no positives";
+  EXPECT_GT(out.losses.at("loss_objectness").item<double>(), 0.0);
+  out.losses.at("loss_objectness").backward();
+  EXPECT_GT(rpn->head->named_parameters()["cls_logits.bias"].grad().abs().sum().item<double>(), 0.0);
+  EXPECT_THROW(rpn->forward(two_images(), two_levels(8), std::vector<torch::Tensor>{torch::zeros({0, 4})}),
+               beyond::Error)
+      << "one box set for two images";
+}
+
 /// Total RPN loss on fixed features and boxes.
 double rpn_loss(RegionProposalNetwork& rpn, const ImageList& images, const std::vector<torch::Tensor>& features,
                 const std::vector<torch::Tensor>& gt, torch::optim::SGD* opt) {
@@ -137,6 +152,7 @@ TEST(RegionProposalNetwork, SgdLowersTheLoss) {
   const double first = rpn_loss(rpn, images, features, gt, &opt);
   for (int i = 0; i < 30; ++i) rpn_loss(rpn, images, features, gt, &opt);
   const double last = rpn_loss(rpn, images, features, gt, nullptr);
+  std::cout << "RPN loss: step 0 " << first << ", after 31 SGD steps " << last << "\n";
   EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
 }
 
