@@ -25,7 +25,7 @@ def save(tensors, path, metadata=None):
         t = tensors[name].detach().contiguous().cpu()
         if t.dtype not in _DTYPES:
             raise ValueError(f"{name}: dtype {t.dtype} cannot be stored in safetensors")
-        raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""  # reshape: 0-d tensors too
         header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
