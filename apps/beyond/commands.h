@@ -19,6 +19,8 @@ void add_sample(CLI::App& app, const GlobalOptions& global);
 void add_demo(CLI::App& app, const GlobalOptions& global);
 void add_config(CLI::App& app, const GlobalOptions& global);
 void add_data(CLI::App& app, const GlobalOptions& global);
+/// `proposals IMAGE --out P.png`: draws the top Selective Search proposals.
+void add_proposals(CLI::App& app, const GlobalOptions& global);
 /// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
 void add_eval_scorers(CLI::App& eval);
 
