@@ -56,7 +56,9 @@ TEST(GraphSegmentation, MinSizeIsRespected) {
       EXPECT_GE(size, min_size) << "label " << label;
       EXPECT_LT(label, seg.num_segments);
     }
-    if (min_size == 0) EXPECT_GT(seg.num_segments, 100);  // noise at a small k: many tiny segments
+    if (min_size == 0) {
+      EXPECT_GT(seg.num_segments, 100);  // noise at a small k: many tiny segments
+    }
   }
 }
 
