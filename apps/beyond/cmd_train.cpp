@@ -22,16 +22,28 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::string out;
   std::string resume;
+  std::string data;
 };
 
+// The issue-level names of the detectors map onto their from-scratch configs.
+std::string config_name(const std::string& model) {
+  if (model == "faster-rcnn") return "faster_rcnn_small";
+  if (model == "fast-rcnn") return "fast_rcnn_small";
+  return model;
+}
+
 void run_train(const TrainArgs& a, const GlobalOptions& global) {
-  Config cfg = Config::builtin(a.model);
+  Config cfg = Config::builtin(config_name(a.model));
   if (!a.config_file.empty()) cfg.merge(Config::from_file(a.config_file));
+  if (!a.data.empty()) {
+    BEYOND_CHECK_USAGE(cfg.has("data.root"), "--data: model '", a.model, "' takes no data folder (it has no data.root)");
+    cfg.set("data.root", a.data);
+  }
   for (const auto& s : a.sets) cfg.set_assignment(s);
   // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
   if (global.threads == 0 && cfg.get_int("threads") > 0) configure_threads(static_cast<int>(cfg.get_int("threads")));
   RunOptions options;
-  options.out_dir = a.out.empty() ? "runs/" + a.model : a.out;
+  options.out_dir = a.out.empty() ? "runs/" + config_name(a.model) : a.out;
   options.resume = a.resume;
   auto result = train_run(cfg, options);
   if (result.status == TrainResult::Status::Interrupted) exit_status() = 130;
@@ -40,15 +52,16 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
 
 void add_train(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier)");
+  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier, faster-rcnn, fast-rcnn, ...)");
   cmd->add_option("model", args->model, "model to train: " + [] {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
-    return s;
+    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
   cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
+  cmd->add_option("--data", args->data, "data folder (sets data.root), e.g. the output of `beyond data scenes`");
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");

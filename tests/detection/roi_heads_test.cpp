@@ -184,7 +184,7 @@ TEST(RoIHeads, TrainingLossesAndChecks) {
   const std::vector<Instances> bad{target(60, 80, torch::tensor({{10.f, 10.f, 40.f, 30.f}}), torch::tensor({3}))};
   EXPECT_NE(error_of([&] { heads->forward(features, proposals, sizes, bad); }).find("must lie in [1, 2]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { heads->forward({{"p2", features.at("0")}}, proposals, sizes, targets); })
+  EXPECT_NE(error_of([&] { heads->forward({{"p2", features["0"]}}, proposals, sizes, targets); })
                 .find("feature map '0' is missing (the features are: p2)"),
             std::string::npos);
   EXPECT_NE(error_of([&] { heads->forward(features, proposals, {{60, 80}, {60, 80}}, targets); }).find("1 proposals"),

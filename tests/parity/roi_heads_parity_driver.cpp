@@ -56,7 +56,7 @@ int run(const std::string& mode, const std::string& in_path, const std::string& 
 
   FeatureMaps features;
   for (const auto& [name, t] : in)
-    if (name.rfind("features.", 0) == 0) features[name.substr(9)] = t;
+    if (name.rfind("features.", 0) == 0) features.insert(name.substr(9), t);
   const auto image_sizes = sizes(at(in, "image_sizes"));
   const auto original_sizes = sizes(at(in, "original_sizes"));
   const auto n = static_cast<int64_t>(image_sizes.size());

@@ -8,6 +8,7 @@
 
 #include "beyond/core/error.h"
 #include "beyond/core/image.h"
+#include "beyond/core/log.h"
 #include "beyond/data/mask/rle.h"
 
 namespace beyond::data {
@@ -25,8 +26,20 @@ CocoDetection::CocoDetection(CocoDetectionOptions options)
     BEYOND_CHECK(img >= 0, options_.annotation_file(), ": annotation ", a.id, " refers to missing image ", a.image_id);
     BEYOND_CHECK(a.keypoints.size() % 3 == 0, options_.annotation_file(), ": annotation ", a.id, " has ",
                  a.keypoints.size(), " keypoint values, not a multiple of 3 (x, y, v)");
+    const double side = options_.min_box_side();
+    if (options_.drop_degenerate_boxes() && !a.iscrowd && (a.bbox[2] <= side || a.bbox[3] <= side)) {
+      dropped_ids_.push_back(a.id);
+      continue;
+    }
     annotations_of_image_[img].push_back(static_cast<int64_t>(i));
     num_keypoints_ = std::max(num_keypoints_, static_cast<int64_t>(a.keypoints.size() / 3));
+  }
+  if (!dropped_ids_.empty()) {
+    std::string ids;
+    for (size_t i = 0; i < std::min<size_t>(dropped_ids_.size(), 10); ++i) ids += (i ? ", " : "") + std::to_string(dropped_ids_[i]);
+    log::warn(str(options_.annotation_file(), ": left out ", dropped_ids_.size(), " annotation(s) whose box has width or height <= ",
+              options_.min_box_side(), " pixels (ids ", ids, dropped_ids_.size() > 10 ? ", ..." : "",
+              "); a detector cannot learn from them"));
   }
 }
 

@@ -39,6 +39,10 @@ struct CocoDetectionOptions {
   TORCH_ARG(std::string, semantic_dir) = "";
   /// Decode instance masks (the costly part; off for box-only detectors).
   TORCH_ARG(bool, masks) = true;
+  /// Leave out non-crowd annotations whose box has no area (width or height <= min_box_side pixels):
+  /// a detector cannot regress onto them. One warning at load names them by annotation id.
+  TORCH_ARG(bool, drop_degenerate_boxes) = false;
+  TORCH_ARG(double, min_box_side) = 0.0;
 };
 
 class CocoDetection {
@@ -61,6 +65,8 @@ class CocoDetection {
   const std::vector<int64_t>& category_ids() const { return category_ids_; }
   /// Keypoints per instance (0 when the file has none).
   int64_t num_keypoints() const { return num_keypoints_; }
+  /// Ids of the annotations left out by drop_degenerate_boxes.
+  const std::vector<int64_t>& dropped_annotation_ids() const { return dropped_ids_; }
   const coco::Dataset& dataset() const { return dataset_; }
   const CocoDetectionOptions& options() const { return options_; }
 
@@ -70,6 +76,7 @@ class CocoDetection {
   std::vector<int64_t> category_ids_;
   std::vector<std::vector<int64_t>> annotations_of_image_;  // annotation indices per image index
   int64_t num_keypoints_ = 0;
+  std::vector<int64_t> dropped_ids_;
 };
 
 /// A batch for a detector: images padded into one tensor (ImageList), the targets (image sizes as in

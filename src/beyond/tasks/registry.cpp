@@ -4,6 +4,7 @@
 #include "beyond/engine/config.h"
 #include "beyond/tasks/autoencoder_task.h"
 #include "beyond/tasks/classifier_task.h"
+#include "beyond/tasks/detection_task.h"
 #include "beyond/tasks/gan_task.h"
 #include "beyond/tasks/vae_task.h"
 
@@ -62,6 +63,8 @@ void register_builtin_tasks() {
         [](const Config& c) { return std::make_shared<GanTask>(c); });
   r.add("classifier", "small CNN classifier; its features define the FID",
         [](const Config& c) { return std::make_shared<ClassifierTask>(c); });
+  r.add("detection", "Faster R-CNN / Fast R-CNN (GeneralizedRCNN) on COCO-format data such as `scenes`",
+        [](const Config& c) { return std::make_shared<DetectionTask>(c); });
 }
 
 }  // namespace beyond

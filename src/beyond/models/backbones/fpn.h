@@ -10,17 +10,15 @@
 #include <torch/nn/cloneable.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>
-#include <torch/ordered_dict.h>
 #include <torch/types.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace beyond::models {
+#include "beyond/models/feature_maps.h"
 
-/// Named feature maps, finest first (torchvision's OrderedDict[str, Tensor]): "0", "1", ..., "pool".
-using FeatureMaps = torch::OrderedDict<std::string, torch::Tensor>;
+namespace beyond::models {
 
 /// Options of `FeaturePyramidNetwork`.
 struct FpnOptions {

@@ -9,7 +9,7 @@ namespace {
 
 std::string joined(const FeatureMaps& features) {
   std::string names;
-  for (const auto& [name, _] : features) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& item : features) names += (names.empty() ? "" : ", ") + item.key();
   return names.empty() ? "none" : names;
 }
 
@@ -32,13 +32,13 @@ torch::Tensor BoxPooler::forward(const FeatureMaps& features, const std::vector<
                image_sizes.size(), " image sizes; give one [K, 4] tensor and one (height, width) per image");
   std::vector<torch::Tensor> maps;
   for (const auto& name : options_.featmap_names()) {
-    const auto it = features.find(name);
-    BEYOND_CHECK(it != features.end(), "BoxPooler: feature map '", name, "' is missing (the features are: ",
+    const torch::Tensor* map = features.find(name);
+    BEYOND_CHECK(map != nullptr, "BoxPooler: feature map '", name, "' is missing (the features are: ",
                  joined(features), "); set BoxPoolerOptions::featmap_names to the backbone's output names");
-    BEYOND_CHECK(it->second.dim() == 4 && it->second.size(0) == static_cast<int64_t>(boxes.size()),
+    BEYOND_CHECK(map->dim() == 4 && map->size(0) == static_cast<int64_t>(boxes.size()),
                  "BoxPooler: feature map '", name, "' must be [N, C, H, W] with N = ", boxes.size(),
-                 " images, got ", it->second.sizes());
-    maps.push_back(it->second);
+                 " images, got ", map->sizes());
+    maps.push_back(*map);
   }
   const int64_t out = options_.output_size();
   switch (options_.type()) {

@@ -18,15 +18,12 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
-namespace beyond::models {
+#include "beyond/models/feature_maps.h"
 
-/// Named feature maps of a batch (torchvision's OrderedDict of backbone outputs: "0".."3", "pool" for
-/// an FPN), each [N, C, H, W].
-using FeatureMaps = std::map<std::string, torch::Tensor>;
+namespace beyond::models {
 
 enum class BoxPoolerType { kMultiScaleRoIAlign, kRoIAlign, kRoIPool };
 
