@@ -13,6 +13,7 @@
 #include "beyond/core/threads.h"
 #include "beyond/models/backbones/backbone_with_fpn.h"
 #include "beyond/models/backbones/vgg.h"
+#include "randomise_norms.h"
 
 #include <torch/torch.h>
 
@@ -60,24 +61,6 @@ Model build(const std::string& name) {
   return m;
 }
 
-/// Random but plausible norm parameters and statistics, so that folding and parity are tested on
-/// something other than the identity.
-void randomise_norms(torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
-  for (auto& child : module.modules()) {
-    auto frozen = std::dynamic_pointer_cast<FrozenBatchNorm2dImpl>(child);
-    auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(child);
-    if (!frozen && !bn) continue;
-    torch::Tensor w = frozen ? frozen->weight : bn->weight, b = frozen ? frozen->bias : bn->bias;
-    torch::Tensor m = frozen ? frozen->running_mean : bn->running_mean;
-    torch::Tensor v = frozen ? frozen->running_var : bn->running_var;
-    w.uniform_(0.3, 0.7);
-    b.normal_(0, 0.1);
-    m.normal_(0, 0.1);
-    v.uniform_(0.5, 1.5);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -106,7 +89,7 @@ int main(int argc, char** argv) try {
   torch::manual_seed(seed);
   Model model = build(args[0]);
   if (weights.empty()) {
-    randomise_norms(model.module());
+    parity::randomise_norms(model.module());
   } else {
     load_state_dict(model.module(), load_safetensors(weights), prefix, weights);
   }

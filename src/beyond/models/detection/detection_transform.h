@@ -5,7 +5,8 @@
 /// a multiple of size_divisibility; targets and external proposals are scaled with their image.
 /// postprocess() maps detections back onto the original images.
 ///
-/// Conventions that parity with torchvision depends on: the scale is computed in float32, the resize
+/// Conventions that parity with torchvision depends on: the scale is computed in float32 as
+/// min_size * (1 / shorter side) (PyTorch's number / tensor), the resize
 /// is bilinear with align_corners = false and recompute_scale_factor = true (output size
 /// floor(side * scale)), normalisation comes before the resize, and padding is zeros after it.
 ///
