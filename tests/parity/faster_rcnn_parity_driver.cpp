@@ -7,13 +7,14 @@
 ///
 /// --weights W: torchvision's state_dict, loaded unchanged (torchvision -> beyond).
 /// --train-save W: seeded init with random norm statistics, one SGD step on random targets in training
-///   mode (so the running statistics move too), cls_score scaled by "cls_scale" so that random weights
-///   give detections above the score threshold; the state_dict is written to W (beyond -> torchvision).
+///   mode (so the running statistics move too), then cls_score scaled by "cls_scale" so that random
+///   weights give detections above the score threshold and the RPN's cls_logits by "rpn_scale" so that
+///   objectness scores are not all ~0.5 (near ties reorder proposals); the state_dict is written to W.
 /// --optimized: run a second time after optimize_for_inference() (folded norms, channels-last), through
 ///   the parts (one backbone pass) rather than model->forward.
 ///
 /// IN: "images.<i>" float [3, H_i, W_i] in [0, 1]; optional "tv_proposals.<i>" (torchvision's RPN output,
-/// in the resized images' frame); "seed", "cls_scale" for --train-save.
+/// in the resized images' frame); "seed", "lr", "cls_scale", "rpn_scale" for --train-save.
 /// OUT, per run prefix ("plain." / "optimized."): "batch.images" (normalised, resized, padded),
 /// "batch.image_sizes" [N, 2]; model->forward's "proposals.<i>" and "det.{boxes,scores,labels}.<i>"; on
 /// tv_proposals: "head.class_logits", "head.box_regression" and "same_proposals.det.*.<i>" (detections of
@@ -67,10 +68,11 @@ std::vector<beyond::Instances> random_targets(const std::vector<torch::Tensor>& 
 
 void train_and_save(GeneralizedRCNN& model, const std::vector<torch::Tensor>& images, const TensorMap& in,
                     const std::string& path) {
-  torch::manual_seed(in.at("seed").item<int64_t>());
   beyond::parity::randomise_norms(*model);
   model->train();
-  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);  // the same weights on every run, whatever the machine's thread count
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(in.at("lr").item<double>()).momentum(0.9));
   const auto losses = model->forward(images, random_targets(images, model->num_classes()));
   const auto loss = beyond::models::GeneralizedRCNNImpl::total_loss(losses);
   BEYOND_CHECK(std::isfinite(loss.item<double>()), "faster_rcnn_parity_driver: training loss is ", loss.item<double>());
@@ -78,9 +80,12 @@ void train_and_save(GeneralizedRCNN& model, const std::vector<torch::Tensor>& im
   loss.backward();
   torch::nn::utils::clip_grad_norm_(model->parameters(), 10.0);
   sgd.step();
+  torch::set_num_threads(threads);
   {
     torch::NoGradGuard no_grad;
-    model->named_parameters()["roi_heads.box_predictor.cls_score.weight"].mul_(in.at("cls_scale").item<double>());
+    auto parameters = model->named_parameters();
+    parameters["roi_heads.box_predictor.cls_score.weight"].mul_(in.at("cls_scale").item<double>());
+    parameters["rpn.head.cls_logits.weight"].mul_(in.at("rpn_scale").item<double>());
   }
   beyond::save_safetensors(path, beyond::state_dict(*model));
 }
@@ -153,6 +158,7 @@ int main_impl(const std::vector<std::string>& args) {
   const auto images = per_image(in, "images");
   BEYOND_CHECK(!images.empty(), args[0], ": no tensors images.0, images.1, ...");
 
+  if (!train_save.empty()) torch::manual_seed(in.at("seed").item<int64_t>());  // the initial weights too
   auto model = beyond::models::build_detector(cfg);
   if (!weights.empty())
     beyond::load_state_dict(*model, beyond::load_safetensors(weights), "", weights);
