@@ -265,7 +265,7 @@ TEST(RoIHeads, MultiScalePoolerUsesEveryLevel) {
   RoIHeads heads(RoIHeadsOptions().num_classes(3).in_channels(4).representation_size(16));
   heads->eval();
   FeatureMaps features;
-  for (int k = 0; k < 4; ++k) features[std::to_string(k)] = torch::randn({1, 4, 128 >> k, 128 >> k});
+  for (int k = 0; k < 4; ++k) features.insert(std::to_string(k), torch::randn({1, 4, 128 >> k, 128 >> k}));
   const auto boxes = torch::tensor({{0.f, 0.f, 20.f, 20.f}, {0.f, 0.f, 500.f, 500.f}});
   torch::NoGradGuard no_grad;
   const auto [logits, deltas] = heads->predict(features, {boxes}, {{512, 512}});
