@@ -21,6 +21,8 @@ labels).
 beyond -> torchvision: beyond initialises the model from a seed (random norm statistics), takes one SGD
 step on random targets in training mode (which moves the BatchNorm running statistics too) and saves
 its state_dict; torchvision loads it with strict=True and must give beyond's proposals and detections.
+torchvision's weights also load into configs/faster_rcnn_r50_fpn.yaml as it is (FrozenBatchNorm2d, which
+has no num_batches_tracked) and give the same detections in eval mode.
 The same comparisons run on beyond after optimize_for_inference() (norms folded into the
 convolutions, channels-last), through the parts with one backbone pass, with TOL_OPTIMIZED.
 
@@ -53,7 +55,7 @@ SETTINGS = ["model.transform.min_size=[160]", f"model.transform.test_min_size={M
             f"model.transform.max_size={MAX_SIZE}", f"model.rpn.post_nms_top_n_test={POST_NMS_TOP_N}"]
 CLS_SCALE = 20.0  # cls_score weights: detections above the 0.05 threshold
 TRAINED_CLS_SCALE = 30.0  # the same after beyond's SGD step, which raised the background class
-RPN_SCALE = 100.0  # the RPN's cls_logits weights: objectness spread out rather than all ~0.5
+RPN_SCALE = 10.0  # the RPN's cls_logits weights: objectness spread out rather than all ~0.5
 LR = 0.003  # beyond -> torchvision: the SGD step (larger ones let the background class swamp cls_score)
 # Tolerances. Same kernels underneath, so the plain path agrees to float rounding; folding the norms and
 # channels-last change the order of the arithmetic. "rel" is relative to the largest magnitude of the
@@ -202,6 +204,11 @@ class TorchvisionToBeyond(Parity, unittest.TestCase):
             save(tensors, inputs)
             cls.seconds["beyond (plain + optimized)"] = run_driver(inputs, out, "--weights", weights, "--optimized")
             cls.ours = load(out)
+            # configs/faster_rcnn_r50_fpn.yaml as it is (FrozenBatchNorm2d, 3 trainable stages) loads the same
+            # weights (num_batches_tracked is not needed) and must give the same detections in eval mode.
+            save({f"images.{i}": img for i, img in enumerate(images)}, inputs)
+            run_driver(inputs, out, "--weights", weights, "--set", "model.norm=frozen", "--set", "model.trainable_layers=3")
+            cls.ours.update({"frozen." + k: v for k, v in load(out).items()})
 
     def test_transformed_batch(self):
         self.assertEqual(tuple(self.ref["batch.images"].shape), (2, 3, 352, 352))
@@ -220,6 +227,11 @@ class TorchvisionToBeyond(Parity, unittest.TestCase):
 
     def test_detections_end_to_end(self):
         self.check_detections("plain.det.", TOL_PLAIN, "plain.")
+
+    def test_builtin_config_with_frozen_norm(self):
+        self.check_batch("frozen.plain.", TOL_PLAIN)
+        self.check_proposals("frozen.plain.", TOL_PLAIN)
+        self.check_detections("frozen.plain.det.", TOL_PLAIN, "frozen norm")
 
     def test_optimized_for_inference(self):
         self.check_batch("optimized.", TOL_OPTIMIZED)
