@@ -1,6 +1,6 @@
 /// The C++ half of faster_rcnn_parity_test.py: beyond's whole GeneralizedRCNN, built from
-/// configs/faster_rcnn_r50_fpn.yaml as torchvision builds fasterrcnn_resnet50_fpn(weights=None)
-/// (plain BatchNorm, all stages trainable), on images the script wrote.
+/// configs/faster_rcnn_r50_fpn.yaml (as torchvision builds fasterrcnn_resnet50_fpn(weights=None): plain
+/// BatchNorm, all stages trainable) with the script's --set overrides, on images the script wrote.
 ///
 ///   faster_rcnn_parity_driver IN.safetensors OUT.safetensors (--weights W | --train-save W)
 ///                             [--set key=value]... [--optimized]
@@ -136,10 +136,8 @@ void run(GeneralizedRCNN& model, const std::vector<torch::Tensor>& images, const
 int main_impl(const std::vector<std::string>& args) {
   BEYOND_CHECK_USAGE(args.size() >= 4, "usage: faster_rcnn_parity_driver IN OUT (--weights W | --train-save W) "
                      "[--set key=value]... [--optimized]");
+  // As it is, the config is torchvision's weights=None build: nn.BatchNorm2d, all 5 stages trainable.
   beyond::Config cfg = beyond::Config::builtin("faster_rcnn_r50_fpn");
-  // torchvision with weights=None and weights_backbone=None: nn.BatchNorm2d, all 5 stages trainable.
-  cfg.set("model.norm", "batch");
-  cfg.set("model.trainable_layers", "5");
   std::string weights, train_save;
   bool optimized = false;
   for (size_t i = 2; i < args.size(); ++i) {

@@ -4,10 +4,9 @@ fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None), in eval mode, weig
 
 Run by CTest as: /usr/bin/python3 faster_rcnn_parity_test.py <path to faster_rcnn_parity_driver>
 
-Both models are the same R50-FPN Faster R-CNN (every default of configs/faster_rcnn_r50_fpn.yaml is
-torchvision's), except that torchvision builds it with weights=None with plain BatchNorm2d and all
-stages trainable, so beyond is built with model.norm=batch, model.trainable_layers=5; and, to keep the
-test short on 2 cores, both resize to a shorter side of 256 and a longer side of at most 352 (instead
+Both models are the same R50-FPN Faster R-CNN: configs/faster_rcnn_r50_fpn.yaml is torchvision's
+build with weights=None (every default, plain BatchNorm2d, all stages trainable), except that, to keep
+the test short on 2 cores, both resize to a shorter side of 256 and a longer side of at most 352 (instead
 of 800 / 1333) and keep 300 proposals per image after the RPN's NMS (instead of 1000). Two smooth
 random images of different sizes and aspect ratios (250x330 landscape, 330x150 portrait limited by
 the longer side) make a padded batch of two (352x352).
@@ -21,8 +20,8 @@ labels).
 beyond -> torchvision: beyond initialises the model from a seed (random norm statistics), takes one SGD
 step on random targets in training mode (which moves the BatchNorm running statistics too) and saves
 its state_dict; torchvision loads it with strict=True and must give beyond's proposals and detections.
-torchvision's weights also load into configs/faster_rcnn_r50_fpn.yaml as it is (FrozenBatchNorm2d, which
-has no num_batches_tracked) and give the same detections in eval mode.
+torchvision's weights also load into the config with model.norm=frozen, model.trainable_layers=3 (as for
+fine-tuning: FrozenBatchNorm2d, which has no num_batches_tracked) and give the same detections in eval mode.
 The same comparisons run on beyond after optimize_for_inference() (norms folded into the
 convolutions, channels-last), through the parts with one backbone pass, with TOL_OPTIMIZED.
 
@@ -204,7 +203,7 @@ class TorchvisionToBeyond(Parity, unittest.TestCase):
             save(tensors, inputs)
             cls.seconds["beyond (plain + optimized)"] = run_driver(inputs, out, "--weights", weights, "--optimized")
             cls.ours = load(out)
-            # configs/faster_rcnn_r50_fpn.yaml as it is (FrozenBatchNorm2d, 3 trainable stages) loads the same
+            # The fine-tuning variant of the config (FrozenBatchNorm2d, 3 trainable stages) loads the same
             # weights (num_batches_tracked is not needed) and must give the same detections in eval mode.
             save({f"images.{i}": img for i, img in enumerate(images)}, inputs)
             run_driver(inputs, out, "--weights", weights, "--set", "model.norm=frozen", "--set", "model.trainable_layers=3")
@@ -228,7 +227,7 @@ class TorchvisionToBeyond(Parity, unittest.TestCase):
     def test_detections_end_to_end(self):
         self.check_detections("plain.det.", TOL_PLAIN, "plain.")
 
-    def test_builtin_config_with_frozen_norm(self):
+    def test_frozen_norm_config(self):
         self.check_batch("frozen.plain.", TOL_PLAIN)
         self.check_proposals("frozen.plain.", TOL_PLAIN)
         self.check_detections("frozen.plain.det.", TOL_PLAIN, "frozen norm")

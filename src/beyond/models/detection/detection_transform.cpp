@@ -37,13 +37,12 @@ torch::Tensor DetectionTransform::to_float_rgb(const torch::Tensor& image, int64
 }
 
 std::array<int64_t, 2> DetectionTransform::resized_size(std::array<int64_t, 2> size, int64_t min_size) const {
-  // float32 arithmetic as in torchvision, so sizes agree to the pixel. torchvision divides a Python
-  // number by a float32 tensor, which PyTorch evaluates as number * reciprocal(tensor): two roundings,
-  // not one (for 352 / 330 the scale is 1.0666666 rather than 1.0666667, and 330 px become 351, not 352).
+  // torchvision computes `float / float32 tensor`, which PyTorch evaluates as reciprocal() * float in
+  // float32; the same arithmetic here makes sizes agree to the pixel (480 -> 800, not 799).
   const float shorter = static_cast<float>(std::min(size[0], size[1]));
   const float longer = static_cast<float>(std::max(size[0], size[1]));
-  const float scale = std::min(static_cast<float>(min_size) * (1.0f / shorter),
-                               static_cast<float>(options_.max_size()) * (1.0f / longer));
+  const float scale = std::min((1.0f / shorter) * static_cast<float>(min_size),
+                               (1.0f / longer) * static_cast<float>(options_.max_size()));
   const double s = scale;
   return {static_cast<int64_t>(std::floor(static_cast<double>(size[0]) * s)),
           static_cast<int64_t>(std::floor(static_cast<double>(size[1]) * s))};
