@@ -50,8 +50,11 @@ std::map<std::string, double> train_step(models::GeneralizedRCNN& model, const s
   sgd.zero_grad();
   loss.backward();
   const auto before = model->roi_heads()->named_parameters()["box_predictor.cls_score.weight"].clone();
-  for (const auto& p : model->named_parameters())
-    if (p.value().grad().defined()) EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
+  for (const auto& p : model->named_parameters()) {
+    if (p.value().grad().defined()) {
+      EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
+    }
+  }
   sgd.step();
   EXPECT_FALSE(torch::equal(before, model->roi_heads()->named_parameters()["box_predictor.cls_score.weight"]));
   std::map<std::string, double> losses;
