@@ -3,6 +3,7 @@
 // settings are the models' defaults shortened to a few minutes on 2 cores.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -85,16 +86,23 @@ std::optional<std::vector<std::string>> run_detection_panel(const std::string& o
   std::vector<coco::Annotation> results;
   const auto scores = evaluate_detector(detector.model, val, {}, {}, &results);
   log::info("demo: detection on " + std::to_string(val.size()) + " val images\n" + scores.summary());
+  // A trained detector's confident detections; the briefly trained one's scores are low, so its best few.
+  const bool trained = weights_file == weights;
+  const size_t per_image = trained ? 100 : 5;
+  const double min_score = trained ? 0.5 : 0.0;
   std::vector<torch::Tensor> drawn;
   for (int64_t i = 0; i < std::min<int64_t>(8, val.size()); ++i) {
     std::vector<coco::Annotation> mine;
     for (const auto& r : results)
-      if (r.image_id == val.image_id(i) && r.score >= 0.5) mine.push_back(r);
+      if (r.image_id == val.image_id(i) && r.score >= min_score) mine.push_back(r);
+    std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+    mine.resize(std::min(mine.size(), per_image));
     drawn.push_back(draw_detections(val.get(i).image, mine, detector.categories).to(torch::kFloat32).div(255));
   }
   viz::save_grid(torch::stack(drawn), (dir / "detections.png").string(), 4);
   index.heading("detection");
-  index.image("detection/detections.png", what + ": val images, detections scoring >= 0.5");
+  index.image("detection/detections.png",
+              what + (trained ? ": val images, detections scoring >= 0.5" : ": val images, the 5 best detections each"));
   if (fs::exists(dir / "run" / "report.html", ec))
     index.link("detection/run/report.html", "full report of the detection run");
   const auto m = scores.metrics();
