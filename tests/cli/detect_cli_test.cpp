@@ -199,6 +199,21 @@ TEST(CliDetect, TrainedRunDescribesItselfForDetectAndEvalDetection) {
   ASSERT_EQ(d.exit_code, 0) << d.output;
   EXPECT_TRUE(fs::exists(dir / "out/000001.png"));
 
+  // Weights of a run made before the metadata existed: the run's config.yaml and data name the classes.
+  const std::string old_run = dir / "old_run";
+  fs::create_directories(old_run);
+  fs::copy_file(run + "/config.yaml", old_run + "/config.yaml");
+  save_safetensors(old_run + "/model.safetensors", load_safetensors(run + "/model.safetensors"));
+  ASSERT_TRUE(load_safetensors_metadata(old_run + "/model.safetensors").empty());
+  auto old = run_cli({"--threads", "2", "detect", "--weights", old_run, data + "/val/images/000001.png", "--out",
+                      dir / "out_old", "--score-thresh", "0"},
+                     dir / "log_old");
+  ASSERT_EQ(old.exit_code, 0) << old.output;
+  const auto listing = read_json(dir / "out_old/images.json");
+  ASSERT_EQ(listing.at("categories").size(), categories.size());
+  for (size_t i = 0; i < categories.size(); ++i) EXPECT_EQ(listing["categories"][i]["name"], categories[i].name);
+  EXPECT_EQ(read_file(dir / "out_old/detections.json"), read_file(dir / "out/detections.json"));
+
   // `beyond` (the torch-free front end) hands `eval detection` to beyond-torch.
   auto e = run_cli({"--threads", "2", "eval", "detection", run, "--data", data, "--split", "val"}, dir / "log_eval");
   ASSERT_EQ(e.exit_code, 0) << e.output;

@@ -18,6 +18,16 @@ namespace {
 const char* const kPrefix = "model.";
 const char* const kClassScores = "model.roi_heads.box_predictor.cls_score.weight";
 
+/// The categories of the data a config was trained on, when that annotation file is still there.
+std::vector<coco::Category> run_data_categories(const Config& cfg) {
+  if (!cfg.has("data.root") || !cfg.has("data.eval_split")) return {};
+  const auto file = fs::path(cfg.get_string("data.root")) / "annotations" /
+                    ("instances_" + cfg.get_string("data.eval_split") + ".json");
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return {};
+  return categories_in_label_order(data::CocoDetection(data::CocoDetectionOptions(file.string(), "").masks(false)));
+}
+
 }  // namespace
 
 std::string categories_to_json(const std::vector<coco::Category>& categories) {
@@ -92,6 +102,9 @@ LoadedDetector load_detector(const std::string& weights, const LoadDetectorOptio
   int64_t num_classes = 0;
   if (auto it = metadata.find("categories"); it != metadata.end()) {
     d.categories = categories_from_json(it->second, d.weights_file);
+    num_classes = static_cast<int64_t>(d.categories.size()) + 1;
+  } else if (auto data = run_data_categories(d.config); !data.empty()) {
+    d.categories = data;  // weights of a run made before the metadata existed: its data names the classes
     num_classes = static_cast<int64_t>(d.categories.size()) + 1;
   } else if (auto t = tensors.find(kClassScores); t != tensors.end() && t->second.dim() == 2) {
     num_classes = t->second.size(0);

@@ -50,8 +50,9 @@ struct LoadDetectorOptions {
 };
 
 /// Builds the detector described by `weights` -- a run directory (its model.safetensors, config.yaml)
-/// or a .safetensors file -- and loads the weights (eval mode). The number of classes comes from the
-/// categories, or, for weights without them, from the class-score layer (then named "class <l>").
+/// or a .safetensors file -- and loads the weights (eval mode). The categories come from the metadata;
+/// for weights without (a run made before it existed), from the config's data (data.root, eval_split)
+/// if that annotation file is still there, else from the class-score layer's size (named "class <l>").
 /// Errors name the file and, for weights of another architecture, the first tensor that differs.
 LoadedDetector load_detector(const std::string& weights, const LoadDetectorOptions& options = {});
 
