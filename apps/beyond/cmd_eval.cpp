@@ -12,13 +12,14 @@ void add_eval(CLI::App& app, const GlobalOptions&) {
   auto dir = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("eval",
                                  "evaluate a trained run on its test data (eval DIR; writes eval.json and report.html), "
-                                 "or score prediction files: eval coco | voc | seg");
+                                 "score prediction files: eval coco | voc | seg, or a detector: eval detection");
   cmd->add_option("dir", *dir, "run directory written by `beyond train`");
   add_eval_scorers(*cmd);
+  add_eval_detection(*cmd);
   cmd->callback([cmd, dir] {
-    if (!cmd->get_subcommands().empty()) return;  // eval coco / voc / seg ran
+    if (!cmd->get_subcommands().empty()) return;  // eval coco / voc / seg / detection ran
     BEYOND_CHECK_USAGE(!dir->empty(), "beyond eval needs a run directory (beyond eval DIR) or one of the subcommands "
-                                      "coco, voc, seg (see beyond eval --help)");
+                                      "coco, voc, seg, detection (see beyond eval --help)");
     for (const auto& [k, v] : evaluate_run(*dir)) std::cout << k << ": " << v << "\n";
   });
 }

@@ -21,6 +21,10 @@ void add_config(CLI::App& app, const GlobalOptions& global);
 void add_data(CLI::App& app, const GlobalOptions& global);
 /// `proposals IMAGE --out P.png`: draws the top Selective Search proposals.
 void add_proposals(CLI::App& app, const GlobalOptions& global);
+/// `detect --weights W IMAGES... --out DIR`: runs a trained detector, draws and writes COCO results.
+void add_detect(CLI::App& app, const GlobalOptions& global);
+/// `eval detection RUN_DIR|W --data DIR`: COCO box AP and VOC07 mAP of a detector on a dataset split.
+void add_eval_detection(CLI::App& eval);
 /// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
 void add_eval_scorers(CLI::App& eval);
 

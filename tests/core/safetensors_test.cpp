@@ -58,6 +58,42 @@ TEST(Safetensors, LoadStateDictNamesMissingAndMisshapenTensors) {
   EXPECT_THROW(load_state_dict(*net, wrong, "", "w.safetensors"), Error);
 }
 
+TEST(Safetensors, LoadStateDictGivesBothShapesCountsEveryProblemAndCopiesNothing) {
+  torch::nn::Linear net(3, 4);
+  const auto before = net->weight.clone();
+  TensorMap other = {{"net.weight", torch::zeros({4, 5})}, {"net.extra", torch::zeros({2})},
+                     {"elsewhere.x", torch::zeros({1})}};
+  std::string message;
+  try {
+    load_state_dict(*net, other, "net.", "w.safetensors");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("w.safetensors: tensor 'net.weight' has shape [4, 5], the model expects [4, 3]"),
+            std::string::npos) << message;
+  // bias is missing; net.extra is not in the model (elsewhere.x is outside the prefix).
+  EXPECT_NE(message.find("[1 missing, 1 with another shape, 1 not in the model, of 2 expected]"), std::string::npos)
+      << message;
+  EXPECT_TRUE(torch::equal(net->weight, before)) << "nothing is copied when anything is wrong";
+}
+
+TEST(Safetensors, MetadataRoundTripsAndIsReadWithoutTheTensors) {
+  test::TempDir dir;
+  const std::string yaml = "model:\n  arch: faster_rcnn\n";
+  save_safetensors(dir / "m.safetensors", {{"x", torch::ones({3})}}, {{"config", yaml}, {"categories", "[]"}});
+  const auto metadata = load_safetensors_metadata(dir / "m.safetensors");
+  EXPECT_EQ(metadata, (std::map<std::string, std::string>{{"config", yaml}, {"categories", "[]"}}));
+  save_safetensors(dir / "bare.safetensors", {{"x", torch::ones({3})}});
+  EXPECT_TRUE(load_safetensors_metadata(dir / "bare.safetensors").empty());
+  write_file_atomic(dir / "tiny.safetensors", "abc");
+  try {
+    load_safetensors_metadata(dir / "tiny.safetensors");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tiny.safetensors: not a safetensors file"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Safetensors, TruncatedAndGarbageFilesGiveClearErrors) {
   test::TempDir dir;
   save_safetensors(dir / "w.safetensors", {{"x", torch::randn({100})}});

@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <cstring>
+#include <fstream>
+#include <set>
 
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
@@ -58,19 +60,54 @@ void save_safetensors(const std::string& path, const TensorMap& tensors,
   write_file_atomic(path, out);
 }
 
-TensorMap load_safetensors(const std::string& path) {
-  const std::string bytes = read_file(path);
+namespace {
+
+/// The header JSON and its length (the data section starts at 8 + length) of the safetensors `bytes`.
+std::pair<nlohmann::json, uint64_t> parse_header(const std::string& bytes, uint64_t file_size, const std::string& path) {
   BEYOND_CHECK(bytes.size() >= 8, path, ": not a safetensors file (", bytes.size(), " bytes, shorter than its header)");
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  BEYOND_CHECK(n <= bytes.size() - 8, path, ": header length ", n, " exceeds the file size ", bytes.size(),
-               " (the file is truncated or not safetensors)");
-  nlohmann::json header;
+  BEYOND_CHECK(n <= file_size - 8 && n <= bytes.size() - 8, path, ": header length ", n, " exceeds the file size ",
+               file_size, " (the file is truncated or not safetensors)");
   try {
-    header = nlohmann::json::parse(bytes.substr(8, n));
+    return {nlohmann::json::parse(bytes.substr(8, n)), n};
   } catch (const nlohmann::json::exception& e) {
     throw Error(str(path, ": malformed safetensors header: ", e.what()));
   }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> load_safetensors_metadata(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  BEYOND_CHECK(in.good(), path, ": cannot open the weights file (check the path)");
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.size() == 8) {
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(head[i])) << (8 * i);
+    if (n <= file_size - 8) {
+      head.resize(8 + n);
+      in.read(head.data() + 8, static_cast<std::streamsize>(n));
+    }
+  }
+  const auto header = parse_header(head, file_size, path).first;
+  std::map<std::string, std::string> out;
+  if (!header.contains("__metadata__")) return out;
+  for (const auto& [k, v] : header["__metadata__"].items()) {
+    BEYOND_CHECK(v.is_string(), path, ": metadata '", k, "' is not a string (safetensors metadata maps strings to strings)");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+TensorMap load_safetensors(const std::string& path) {
+  const std::string bytes = read_file(path);
+  const auto [header, n] = parse_header(bytes, bytes.size(), path);
   const size_t data_start = 8 + n;
   const size_t data_size = bytes.size() - data_start;
   TensorMap out;
@@ -101,16 +138,35 @@ TensorMap state_dict(const torch::nn::Module& module, const std::string& prefix)
 void load_state_dict(torch::nn::Module& module, const TensorMap& tensors, const std::string& prefix,
                      const std::string& source) {
   torch::NoGradGuard no_grad;
-  auto copy = [&](const std::string& name, torch::Tensor& target) {
-    auto it = tensors.find(prefix + name);
-    BEYOND_CHECK(it != tensors.end(), source, ": missing tensor '", prefix + name,
-                 "' (were these weights saved from another model or config?)");
-    BEYOND_CHECK(it->second.sizes() == target.sizes(), source, ": tensor '", prefix + name, "' has shape ",
-                 it->second.sizes(), ", the model expects ", target.sizes());
-    target.copy_(it->second);
-  };
-  for (auto& p : module.named_parameters(true)) copy(p.key(), p.value());
-  for (auto& b : module.named_buffers(true)) copy(b.key(), b.value());
+  std::vector<std::pair<std::string, torch::Tensor>> targets;
+  for (auto& p : module.named_parameters(true)) targets.emplace_back(prefix + p.key(), p.value());
+  for (auto& b : module.named_buffers(true)) targets.emplace_back(prefix + b.key(), b.value());
+  // Every problem is counted before anything is copied: one wrong tensor usually means a wrong model.
+  std::string first;
+  int64_t missing = 0, misshapen = 0;
+  std::set<std::string> expected;
+  for (const auto& [name, target] : targets) {
+    expected.insert(name);
+    auto it = tensors.find(name);
+    if (it == tensors.end()) {
+      if (first.empty()) first = beyond::str("missing tensor '", name, "' (the model expects shape ", target.sizes(), ")");
+      ++missing;
+    } else if (it->second.sizes() != target.sizes()) {
+      if (first.empty())
+        first = beyond::str("tensor '", name, "' has shape ", it->second.sizes(), ", the model expects ", target.sizes());
+      ++misshapen;
+    }
+  }
+  int64_t unexpected = 0;
+  for (const auto& [name, t] : tensors)
+    if (name.rfind(prefix, 0) == 0 && !expected.count(name)) ++unexpected;
+  if (!first.empty()) {
+    std::string others = beyond::str(missing, " missing, ", misshapen, " with another shape, ", unexpected,
+                             " not in the model, of ", targets.size(), " expected");
+    throw Error(beyond::str(source, ": ", first, " [", others,
+                    "]; were these weights saved from another model or config (architecture, backbone, classes)?"));
+  }
+  for (auto& [name, target] : targets) target.copy_(tensors.at(name));
 }
 
 }  // namespace beyond

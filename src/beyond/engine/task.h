@@ -62,6 +62,9 @@ class Task {
   virtual std::vector<std::string> visualize(const std::string& dir) { return {}; }
   /// Draws `n` samples (or reconstructions) as an image grid at `path`.
   virtual void sample(int64_t n, const std::string& path);
+  /// Extra safetensors metadata saved with the final weights, so that they describe themselves (a
+  /// detector's "categories"). The run adds "config" (the resolved YAML) to every task's.
+  virtual std::map<std::string, std::string> weights_metadata() { return {}; }
 
   void train_mode(bool on) {
     for (auto& [name, m] : modules()) m->train(on);

@@ -6,8 +6,13 @@
 #include <optional>
 #include <set>
 
+#include <opencv2/imgproc.hpp>
+
 #include "beyond/core/error.h"
+#include "beyond/core/image.h"
+#include "beyond/core/opencv_interop.h"
 #include "beyond/core/progress.h"
+#include "beyond/viz/draw_instances.h"
 
 namespace beyond {
 
@@ -32,6 +37,14 @@ std::vector<coco::Annotation> to_coco_results(const Instances& detections, int64
     out.push_back(std::move(a));
   }
   return out;
+}
+
+torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<coco::Annotation>& detections,
+                              const std::vector<coco::Category>& categories) {
+  cv::Mat bgr = to_mat(to_uint8_chw(image, "draw_detections"));
+  if (bgr.channels() == 1) cv::cvtColor(bgr, bgr, cv::COLOR_GRAY2BGR);
+  viz::draw_annotations(bgr, detections, categories, viz::DrawOptions().draw_scores(true));
+  return from_mat(bgr);
 }
 
 std::vector<coco::Annotation> run_detector(models::GeneralizedRCNN& model, const data::CocoDetection& data,
@@ -102,6 +115,17 @@ DetectionScores score_detections(const coco::Dataset& gt, std::vector<coco::Anno
   s.coco = eval::evaluate_coco(gt, kept, eval::IouType::Bbox, image_ids);
   s.voc = score_voc(gt, kept, image_ids);
   return s;
+}
+
+DetectionScores evaluate_detector(models::GeneralizedRCNN& model, const data::CocoDetection& data,
+                                  const RunDetectorOptions& options, const ProposalSource& proposals,
+                                  std::vector<coco::Annotation>* results) {
+  auto found = run_detector(model, data, options, proposals);
+  const int64_t n = options.limit() > 0 ? std::min(options.limit(), data.size()) : data.size();
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < n; ++i) ids.push_back(data.image_id(i));
+  if (results) *results = found;
+  return score_detections(data.dataset(), std::move(found), ids);
 }
 
 Metrics DetectionScores::metrics() const {

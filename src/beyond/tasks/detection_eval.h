@@ -28,6 +28,11 @@ using ProposalSource = std::function<torch::Tensor(int64_t index)>;
 std::vector<coco::Annotation> to_coco_results(const Instances& detections, int64_t image_id,
                                               const std::vector<int64_t>& category_ids);
 
+/// `image` (uint8 [C, H, W], C = 1 grey or 3 RGB) with `detections` (COCO results on it) drawn over it:
+/// boxes, category names and scores. Returns RGB uint8 [3, H, W].
+torch::Tensor draw_detections(const torch::Tensor& image, const std::vector<coco::Annotation>& detections,
+                              const std::vector<coco::Category>& categories);
+
 struct RunDetectorOptions {
   /// Images scored: the first `limit` of the dataset (0: all).
   TORCH_ARG(int64_t, limit) = 0;
@@ -53,5 +58,11 @@ struct DetectionScores {
 /// annotations count as VOC "difficult" objects.
 DetectionScores score_detections(const coco::Dataset& gt, std::vector<coco::Annotation> results,
                                  std::vector<int64_t> image_ids = {});
+
+/// run_detector, then score_detections on exactly the images it ran on (the first options.limit()).
+/// `results` (if given) receives the detections.
+DetectionScores evaluate_detector(models::GeneralizedRCNN& model, const data::CocoDetection& data,
+                                  const RunDetectorOptions& options, const ProposalSource& proposals = {},
+                                  std::vector<coco::Annotation>* results = nullptr);
 
 }  // namespace beyond

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "beyond/core/error.h"
+#include "beyond/core/image.h"
 #include "beyond/core/log.h"
 #include "beyond/core/opencv_interop.h"
 #include "beyond/data/transforms/functional.h"
@@ -14,7 +15,7 @@
 #include "beyond/engine/config.h"
 #include "beyond/models/detection/build_detector.h"
 #include "beyond/proposals/proposal_cache.h"
-#include "beyond/viz/draw_instances.h"
+#include "beyond/tasks/detector_weights.h"
 #include "beyond/viz/grid.h"
 
 namespace beyond {
@@ -32,22 +33,20 @@ data::CocoDetectionOptions detection_split(const std::string& root, const std::s
       .min_box_side(1.0);
 }
 
+torch::Tensor selective_search_boxes(const std::string& image_path, int64_t count, const std::string& cache_dir) {
+  const auto options = proposals::SelectiveSearchOptions::fast();
+  auto boxes = cache_dir.empty() ? proposals::selective_search(to_mat(read_image(image_path)), options)
+                                 : proposals::cached_selective_search(image_path, options, cache_dir);
+  boxes.resize(std::min<size_t>(boxes.size(), static_cast<size_t>(std::max<int64_t>(count, 0))));
+  return proposals::boxes_to_tensor(boxes);
+}
+
 ProposalSource selective_search_proposals(std::shared_ptr<const data::CocoDetection> data, std::string cache_dir,
                                           int64_t count) {
   BEYOND_CHECK(!cache_dir.empty(), "fast_rcnn needs data.proposals: a folder for the Selective Search proposal cache");
   return [data = std::move(data), cache_dir = std::move(cache_dir), count](int64_t index) {
     const auto& image = data->dataset().images.at(index);
-    const auto path = (fs::path(data->options().image_dir()) / image.file_name).string();
-    const auto boxes = proposals::cached_selective_search(path, proposals::SelectiveSearchOptions::fast(), cache_dir);
-    const auto k = std::min<int64_t>(count, static_cast<int64_t>(boxes.size()));
-    auto t = torch::empty({k, 4}, torch::kFloat32);
-    auto a = t.accessor<float, 2>();
-    for (int64_t i = 0; i < k; ++i) {
-      const auto& b = boxes[i];
-      a[i][0] = static_cast<float>(b.x1), a[i][1] = static_cast<float>(b.y1);
-      a[i][2] = static_cast<float>(b.x2), a[i][3] = static_cast<float>(b.y2);
-    }
-    return t;
+    return selective_search_boxes((fs::path(data->options().image_dir()) / image.file_name).string(), count, cache_dir);
   };
 }
 
@@ -129,12 +128,8 @@ Metrics DetectionTask::train_step(StepContext& ctx) {
 }
 
 Metrics DetectionTask::evaluate() {
-  const auto results = run_detector(model_, *eval_data_, RunDetectorOptions().limit(eval_limit_).batch_size(batch_size_),
-                                    eval_proposals_);
-  std::vector<int64_t> ids;
-  const int64_t n = eval_limit_ > 0 ? std::min(eval_limit_, eval_data_->size()) : eval_data_->size();
-  for (int64_t i = 0; i < n; ++i) ids.push_back(eval_data_->image_id(i));
-  const auto scores = score_detections(eval_data_->dataset(), results, ids);
+  const auto scores = evaluate_detector(
+      model_, *eval_data_, RunDetectorOptions().limit(eval_limit_).batch_size(batch_size_), eval_proposals_);
   log::info(scores.summary());
   return scores.metrics();
 }
@@ -149,10 +144,8 @@ void DetectionTask::draw_detections(int64_t n, const std::string& path) {
     std::vector<torch::Tensor> props;
     if (eval_proposals_) props.push_back(eval_proposals_(i));
     const auto det = model_->forward({s.image}, {}, props).detections.at(0);
-    auto anns = to_coco_results(det[det.scores() >= 0.5], eval_data_->image_id(i), eval_data_->category_ids());
-    cv::Mat bgr = to_mat(s.image);
-    viz::draw_annotations(bgr, anns, eval_data_->dataset().categories, viz::DrawOptions().draw_scores(true));
-    drawn.push_back(from_mat(bgr));
+    const auto anns = to_coco_results(det[det.scores() >= 0.5], eval_data_->image_id(i), eval_data_->category_ids());
+    drawn.push_back(beyond::draw_detections(s.image, anns, eval_data_->dataset().categories));
   }
   BEYOND_CHECK(!drawn.empty(), "no evaluation images to draw");
   viz::save_grid(ImageList::from_tensors(drawn, 1, 255).tensor(), path, std::min<int64_t>(4, n));
@@ -165,5 +158,9 @@ std::vector<std::string> DetectionTask::visualize(const std::string& dir) {
 }
 
 void DetectionTask::sample(int64_t n, const std::string& path) { draw_detections(n, path); }
+
+std::map<std::string, std::string> DetectionTask::weights_metadata() {
+  return {{"categories", categories_to_json(categories_in_label_order(*eval_data_))}};
+}
 
 }  // namespace beyond

@@ -21,6 +21,10 @@ namespace beyond {
 /// Annotation file and image folder of `split` under a scenes-style root.
 data::CocoDetectionOptions detection_split(const std::string& root, const std::string& split);
 
+/// The top `count` Selective Search ("fast" mode) boxes of an image file, [K, 4] float x1 y1 x2 y2 on
+/// the image; kept in `cache_dir` (proposals::cached_selective_search) unless it is empty.
+torch::Tensor selective_search_boxes(const std::string& image_path, int64_t count, const std::string& cache_dir);
+
 /// Proposals of a Fast R-CNN run: the top `count` Selective Search ("fast" mode) boxes of each image,
 /// cached in `cache_dir`.
 ProposalSource selective_search_proposals(std::shared_ptr<const data::CocoDetection> data, std::string cache_dir,
@@ -37,6 +41,8 @@ class DetectionTask : public Task {
   Metrics evaluate() override;
   std::vector<std::string> visualize(const std::string& dir) override;
   void sample(int64_t n, const std::string& path) override;
+  /// "categories": the data's categories as JSON (detector_weights.h), so that the weights name their classes.
+  std::map<std::string, std::string> weights_metadata() override;
 
   models::GeneralizedRCNN& model() { return model_; }
   const data::CocoDetection& eval_data() const { return *eval_data_; }

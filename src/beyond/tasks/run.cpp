@@ -23,11 +23,14 @@ namespace {
 
 std::string in_dir(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
-void save_weights(Task& task, const std::string& path) {
+/// The final weights, described by the resolved config and the task's own metadata.
+void save_weights(Task& task, const Config& cfg, const std::string& path) {
   TensorMap all;
   for (const auto& [name, module] : task.modules())
     for (auto& [k, v] : state_dict(*module, name + ".")) all[k] = v;
-  save_safetensors(path, all, {{"format", "pt"}, {"producer", "beyond"}});
+  auto metadata = task.weights_metadata();
+  metadata.insert({{"format", "pt"}, {"producer", "beyond"}, {"config", cfg.to_yaml()}});
+  save_safetensors(path, all, metadata);
 }
 
 void write_eval_json(const std::string& dir, const Metrics& m) {
@@ -102,7 +105,7 @@ TrainResult train_run(const Config& cfg, const RunOptions& options) {
                       options.progress));
   TrainResult result = trainer.run();
   if (result.status == TrainResult::Status::Completed) {
-    save_weights(*task, in_dir(options.out_dir, "model.safetensors"));
+    save_weights(*task, cfg, in_dir(options.out_dir, "model.safetensors"));
     write_eval_json(options.out_dir, result.final_metrics);
     write_run_report(options.out_dir, result.final_metrics);
     log::info(str("run finished: ", fs::absolute(options.out_dir).string(), "/report.html"));
