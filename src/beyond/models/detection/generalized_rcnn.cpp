@@ -10,17 +10,15 @@ void check_targets(const std::vector<Instances>& targets) {
   for (size_t i = 0; i < targets.size(); ++i) {
     const auto& t = targets[i];
     BEYOND_CHECK(t.has(Instances::kBoxes) && t.has(Instances::kLabels), "detector: target ", i,
-                 " needs \"boxes\" and \"labels\" (it has: ", [&] {
-                   std::string s;
-                   for (const auto& n : t.field_names()) s += (s.empty() ? "" : ", ") + n;
-                   return s.empty() ? std::string("none") : s;
-                 }(), ")");
+                 " needs \"boxes\" and \"labels\" fields");
     const auto b = t.get(Instances::kBoxes);
     if (b.size(0) == 0) continue;
     const auto bad = torch::nonzero((b.select(1, 2) <= b.select(1, 0)) | (b.select(1, 3) <= b.select(1, 1)));
-    BEYOND_CHECK(bad.size(0) == 0, "detector: target ", i, " box ", bad.numel() ? bad[0][0].item<int64_t>() : 0,
-                 " is degenerate (", b[bad.numel() ? bad[0][0].item<int64_t>() : 0],
-                 "); boxes must have positive width and height -- drop such annotations when loading");
+    if (bad.size(0) == 0) continue;
+    const int64_t k = bad[0][0].item<int64_t>();
+    const auto v = b[k].to(torch::kDouble);
+    BEYOND_CHECK(false, "detector: target ", i, " box ", k, " is degenerate ([", v[0].item<double>(), ", ",
+                 v[1].item<double>(), ", ", v[2].item<double>(), ", ", v[3].item<double>(), "] as x1, y1, x2, y2); boxes must have positive width and height -- drop such annotations when loading");
   }
 }
 
