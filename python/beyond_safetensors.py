@@ -56,3 +56,10 @@ def load(path):
         flat = torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
         out[name] = flat.view(dtype).reshape(info["shape"]).clone()
     return out
+
+
+def metadata(path):
+    """The file's `__metadata__` strings (an empty dict when it has none)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return dict(json.loads(f.read(n)).get("__metadata__", {}))
