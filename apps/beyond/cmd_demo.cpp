@@ -97,7 +97,7 @@ std::optional<std::vector<std::string>> run_detection_panel(const std::string& o
       if (r.image_id == val.image_id(i) && r.score >= min_score) mine.push_back(r);
     std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
     mine.resize(std::min(mine.size(), per_image));
-    drawn.push_back(draw_detections(val.get(i).image, mine, detector.categories).to(torch::kFloat32).div(255));
+    drawn.push_back(draw_detections(val.get(i).image, mine, detector.categories));
   }
   viz::save_grid(torch::stack(drawn), (dir / "detections.png").string(), 4);
   index.heading("detection");

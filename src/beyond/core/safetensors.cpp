@@ -62,11 +62,17 @@ void save_safetensors(const std::string& path, const TensorMap& tensors,
 
 namespace {
 
+/// The little-endian u64 at the start of a safetensors file: the length of its JSON header.
+uint64_t header_length(const char* first8) {
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(first8[i])) << (8 * i);
+  return n;
+}
+
 /// The header JSON and its length (the data section starts at 8 + length) of the safetensors `bytes`.
 std::pair<nlohmann::json, uint64_t> parse_header(const std::string& bytes, uint64_t file_size, const std::string& path) {
   BEYOND_CHECK(bytes.size() >= 8, path, ": not a safetensors file (", bytes.size(), " bytes, shorter than its header)");
-  uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  const uint64_t n = header_length(bytes.data());
   BEYOND_CHECK(n <= file_size - 8 && n <= bytes.size() - 8, path, ": header length ", n, " exceeds the file size ",
                file_size, " (the file is truncated or not safetensors)");
   try {
@@ -88,8 +94,7 @@ std::map<std::string, std::string> load_safetensors_metadata(const std::string& 
   in.read(head.data(), 8);
   head.resize(static_cast<size_t>(in.gcount()));
   if (head.size() == 8) {
-    uint64_t n = 0;
-    for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(head[i])) << (8 * i);
+    const uint64_t n = header_length(head.data());
     if (n <= file_size - 8) {
       head.resize(8 + n);
       in.read(head.data() + 8, static_cast<std::streamsize>(n));

@@ -24,8 +24,9 @@ std::vector<coco::Annotation> to_coco_results(const Instances& detections, int64
   const auto scores = detections.scores().to(torch::kCPU, torch::kDouble).contiguous();
   const auto labels = detections.labels().to(torch::kCPU).contiguous();
   const auto* b = boxes.data_ptr<double>();
+  const auto* l = labels.data_ptr<int64_t>();
   for (int64_t i = 0; i < detections.size(); ++i) {
-    const int64_t label = labels[i].item<int64_t>();
+    const int64_t label = l[i];
     BEYOND_CHECK(label >= 1 && label <= static_cast<int64_t>(category_ids.size()), "detection label ", label,
                  " is outside [1, ", category_ids.size(), "]; does the model have the dataset's classes?");
     coco::Annotation a;

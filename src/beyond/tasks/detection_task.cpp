@@ -3,13 +3,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <numeric>
-#include <random>
 
 #include "beyond/core/error.h"
 #include "beyond/core/image.h"
 #include "beyond/core/log.h"
 #include "beyond/core/opencv_interop.h"
+#include "beyond/data/dataloader.h"
 #include "beyond/data/transforms/functional.h"
 #include "beyond/data/transforms/transform.h"
 #include "beyond/engine/config.h"
@@ -73,7 +72,7 @@ DetectionTask::DetectionTask(const Config& cfg) {
     train_proposals_ = selective_search_proposals(train_data_, cache, count);
     eval_proposals_ = selective_search_proposals(eval_data_, cache, count);
   }
-  BEYOND_CHECK(steps_per_epoch() > 0, "detection data: ", train_data_->size(), " training images (data.train_limit ",
+  BEYOND_CHECK(steps_per_epoch() > 0, "detection data: ", train_count_, " training images (data.train_limit ",
                limit, ") are fewer than one batch of ", batch_size_);
 }
 
@@ -91,10 +90,7 @@ int64_t DetectionTask::steps_per_epoch() const { return train_count_ / batch_siz
 std::vector<int64_t> DetectionTask::batch_indices(int64_t step) const {
   const int64_t per_epoch = steps_per_epoch();
   const int64_t epoch = step / per_epoch, b = step % per_epoch;
-  std::vector<int64_t> order(static_cast<size_t>(train_count_));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch));
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+  const auto order = data::detail::shuffled_order(train_count_, seed_, epoch);
   return {order.begin() + b * batch_size_, order.begin() + (b + 1) * batch_size_};
 }
 
@@ -111,7 +107,7 @@ Metrics DetectionTask::train_step(StepContext& ctx) {
     torch::Tensor p = train_proposals_ ? train_proposals_(index) : torch::Tensor();
     if (flip_ && data::transforms::detail::uniform(generator, 0, 1) < 0.5) {
       data::transforms::hflip(s, {});
-      if (p.defined()) p = torch::stack({s.width() - p.select(1, 2), p.select(1, 1), s.width() - p.select(1, 0), p.select(1, 3)}, 1);
+      if (p.defined()) p = data::transforms::hflip_boxes(p, static_cast<double>(s.width()));
     }
     images.push_back(s.image);
     targets.push_back(s.target);

@@ -86,14 +86,17 @@ std::array<int64_t, 2> shortest_edge_size(int64_t h, int64_t w, int64_t short_si
   return {round(h * scale), round(w * scale)};
 }
 
+torch::Tensor hflip_boxes(const torch::Tensor& boxes, double width) {
+  return torch::stack({width - boxes.select(1, 2), boxes.select(1, 1), width - boxes.select(1, 0), boxes.select(1, 3)}, 1);
+}
+
 void hflip(Sample& sample, const std::vector<int64_t>& flip_map) {
   sample.validate("hflip");
   const double w = static_cast<double>(sample.width());
   sample.image = sample.image.flip({2});
   auto& t = sample.target;
   if (t.has(Instances::kBoxes)) {
-    const auto& b = t.get(Instances::kBoxes);
-    t.set(Instances::kBoxes, torch::stack({w - b.select(1, 2), b.select(1, 1), w - b.select(1, 0), b.select(1, 3)}, 1));
+    t.set(Instances::kBoxes, hflip_boxes(t.get(Instances::kBoxes), w));
   }
   if (t.has(Instances::kKeypoints)) {
     auto k = t.keypoints().clone();

@@ -33,6 +33,9 @@ std::array<int64_t, 2> shortest_edge_size(int64_t h, int64_t w, int64_t short_si
 /// exactly when they lie on a binary grid (integers, halves ... as annotations do), otherwise to within
 /// float rounding of W - x.
 void hflip(Sample& sample, const std::vector<int64_t>& flip_map);
+/// Boxes [N, 4] (x1, y1, x2, y2) mirrored left-right in an image `width` pixels wide: (W - x2, y1, W - x1, y2).
+/// For boxes that travel beside a Sample, such as a Fast R-CNN image's proposals.
+torch::Tensor hflip_boxes(const torch::Tensor& boxes, double width);
 
 /// COCO's person keypoint flip map (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles).
 const std::vector<int64_t>& coco_person_flip_map();

@@ -81,7 +81,8 @@ TransformedBatch DetectionTransform::forward(const std::vector<torch::Tensor>& i
     BEYOND_CHECK(options_.max_input_pixels() <= 0 || pixels <= options_.max_input_pixels(), "detector input ", i,
                  " is ", image.size(1), "x", image.size(2), " = ", pixels, " pixels, more than max_input_pixels ",
                  options_.max_input_pixels(), "; downscale it first or raise the limit");
-    auto x = (to_float_rgb(image, static_cast<int64_t>(i)).to(mean.device()) - mean) / std;
+    auto x = to_float_rgb(image, static_cast<int64_t>(i));
+    x = (x - mean.to(x.device())) / std.to(x.device());
     int64_t min_size = options_.test_min_size() > 0 ? options_.test_min_size() : sizes.back();
     if (training && sizes.size() > 1) {
       const auto n = static_cast<int64_t>(sizes.size());
