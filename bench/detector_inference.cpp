@@ -22,7 +22,7 @@
 #include "beyond/core/safetensors.h"
 #include "beyond/core/threads.h"
 #include "beyond/engine/config.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 
 using namespace beyond;
 using namespace beyond::models;

@@ -14,7 +14,7 @@
 #include "beyond/core/image.h"
 #include "beyond/core/safetensors.h"
 #include "beyond/engine/config.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 #include "beyond/tasks/detector_weights.h"
 #include "support/cli.h"
 #include "support/temp_dir.h"
@@ -33,7 +33,7 @@ std::string write_untrained_weights(const test::TempDir& dir, const std::string&
   cfg.set("model.transform.min_size", "[96]");
   cfg.set("model.transform.test_min_size", "96");
   cfg.set("data.num_proposals", "200");
-  auto model = models::build_detector(cfg, 4);
+  auto model = build_detector(cfg, 4);
   const std::string path = dir / name;
   std::vector<coco::Category> categories(3);
   categories[0].id = 5, categories[0].name = "shoe";

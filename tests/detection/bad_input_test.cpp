@@ -10,7 +10,7 @@
 #include "beyond/core/safetensors.h"
 #include "beyond/data/coco_detection.h"
 #include "beyond/engine/config.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 #include "beyond/models/detection/detection_transform.h"
 #include "support/helpers.h"
 #include "support/temp_dir.h"
@@ -25,7 +25,7 @@ models::GeneralizedRCNN small_detector(const std::string& config) {
   Config cfg = Config::builtin(config);
   cfg.set("model.transform.min_size", "[64]");
   cfg.set("model.transform.test_min_size", "64");
-  return models::build_detector(cfg, 4);
+  return build_detector(cfg, 4);
 }
 
 Instances target(const torch::Tensor& boxes, const torch::Tensor& labels) {
@@ -161,7 +161,7 @@ TEST(DetectionBadInput, WeightsOfAnotherBackboneNameTheFirstTensorShapesAndCount
   torch::manual_seed(0);
   Config r18 = Config::builtin("faster_rcnn_small");
   r18.set("model.backbone", "resnet18_fpn");
-  auto other = models::build_detector(r18, 4);
+  auto other = build_detector(r18, 4);
   const auto message = error_of([&] { load_state_dict(*other, state_dict(*small, "model."), "model.", "small.st"); });
   EXPECT_NE(message.find("small.st: tensor 'model.backbone.body.conv1.weight' has shape [32, 3, 7, 7], the model "
                          "expects [64, 3, 7, 7]"),

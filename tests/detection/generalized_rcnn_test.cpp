@@ -9,7 +9,7 @@
 #include "beyond/core/safetensors.h"
 #include "beyond/engine/config.h"
 #include "beyond/models/backbones/backbone_with_fpn.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 #include "support/helpers.h"
 
 namespace {

@@ -27,7 +27,7 @@
 #include "beyond/core/error.h"
 #include "beyond/core/safetensors.h"
 #include "beyond/engine/config.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 #include "randomise_norms.h"
 
 namespace {
@@ -157,7 +157,7 @@ int main_impl(const std::vector<std::string>& args) {
   BEYOND_CHECK(!images.empty(), args[0], ": no tensors images.0, images.1, ...");
 
   if (!train_save.empty()) torch::manual_seed(in.at("seed").item<int64_t>());  // the initial weights too
-  auto model = beyond::models::build_detector(cfg);
+  auto model = beyond::build_detector(cfg);
   if (!weights.empty())
     beyond::load_state_dict(*model, beyond::load_safetensors(weights), "", weights);
   else

@@ -12,7 +12,7 @@
 #include "beyond/data/transforms/functional.h"
 #include "beyond/data/transforms/transform.h"
 #include "beyond/engine/config.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 #include "beyond/proposals/proposal_cache.h"
 #include "beyond/tasks/detector_weights.h"
 #include "beyond/viz/grid.h"
@@ -65,7 +65,7 @@ DetectionTask::DetectionTask(const Config& cfg) {
   pictures_ = cfg.get_int("eval.pictures");
   flip_ = cfg.get_bool("data.flip");
   seed_ = static_cast<uint64_t>(cfg.get_int("seed"));
-  model_ = models::build_detector(cfg, train_data_->num_classes() + 1);
+  model_ = build_detector(cfg, train_data_->num_classes() + 1);
   if (!model_->has_rpn()) {
     const auto cache = cfg.get_string("data.proposals");
     const auto count = cfg.get_int("data.num_proposals");

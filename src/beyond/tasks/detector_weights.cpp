@@ -8,7 +8,7 @@
 #include "beyond/core/error.h"
 #include "beyond/core/log.h"
 #include "beyond/core/safetensors.h"
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 
 namespace beyond {
 namespace fs = std::filesystem;
@@ -117,7 +117,7 @@ LoadedDetector load_detector(const std::string& weights, const LoadDetectorOptio
     log::warn(str(d.weights_file, " has no \"categories\" metadata: naming its ", num_classes - 1,
                   " classes 'class 1' ... with category ids 1 .. ", num_classes - 1));
   }
-  d.model = models::build_detector(d.config, num_classes);
+  d.model = build_detector(d.config, num_classes);
   load_state_dict(*d.model, tensors, kPrefix, d.weights_file);
   d.model->eval();
   return d;

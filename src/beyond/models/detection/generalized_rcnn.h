@@ -9,7 +9,7 @@
 /// Submodule names are torchvision's (backbone, rpn, roi_heads), so a torchvision
 /// `fasterrcnn_resnet50_fpn` state_dict loads as it is and ours loads into torchvision.
 ///
-///   auto model = beyond::models::build_detector(cfg);          // or GeneralizedRCNN(backbone, rpn, heads, t)
+///   auto model = beyond::build_detector(cfg);  // tasks/build_detector.h; or GeneralizedRCNN(backbone, rpn, heads, t)
 ///   model->eval();
 ///   auto out = model->forward({image});                         // out.detections[0]: boxes, scores, labels
 ///   model->train();

@@ -1,12 +1,14 @@
-#include "beyond/models/detection/build_detector.h"
+#include "beyond/tasks/build_detector.h"
 
 #include "beyond/core/error.h"
 #include "beyond/engine/config.h"
 #include "beyond/models/backbones/backbone_with_fpn.h"
 #include "beyond/models/backbones/vgg.h"
 
-namespace beyond::models {
+namespace beyond {
 namespace {
+
+using namespace models;
 
 NormKind norm_kind(const std::string& name) {
   if (name == "frozen") return NormKind::Frozen;
@@ -74,7 +76,7 @@ RegionProposalNetwork build_rpn(const Config& cfg, int64_t channels) {
 
 }  // namespace
 
-GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes) {
+models::GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes) {
   if (num_classes <= 0) num_classes = cfg.get_int("model.num_classes");
   BEYOND_CHECK(num_classes >= 2, "model.num_classes must count the object classes plus the background (>= 2), got ",
                num_classes);
@@ -108,4 +110,4 @@ GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes) {
   return GeneralizedRCNN(std::move(backbone), std::move(rpn), std::move(heads), transform);
 }
 
-}  // namespace beyond::models
+}  // namespace beyond

@@ -9,18 +9,18 @@
 ///   model.rpn.*, model.roi_heads.*, model.transform.*   the options of those parts
 ///
 ///   beyond::Config cfg = beyond::Config::builtin("faster_rcnn_r50_fpn");
-///   beyond::models::GeneralizedRCNN m = beyond::models::build_detector(cfg);
+///   beyond::models::GeneralizedRCNN m = beyond::build_detector(cfg);
+///
+/// It lives in tasks/ because it reads an engine Config; the models themselves take Options structs.
 #include <cstdint>
 
 #include "beyond/models/detection/generalized_rcnn.h"
 
 namespace beyond {
-class Config;
-}
 
-namespace beyond::models {
+class Config;
 
 /// `num_classes` > 0 overrides model.num_classes (e.g. the number of categories in the data + 1).
-GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes = 0);
+models::GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes = 0);
 
-}  // namespace beyond::models
+}  // namespace beyond
