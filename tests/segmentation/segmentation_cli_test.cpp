@@ -93,6 +93,20 @@ TEST_F(SegmentationCli, TrainEvalAndSegmentARun) {
   EXPECT_TRUE(torch::allclose(probs.sum(0), torch::ones({64, 64}), 1e-4, 1e-4));
   EXPECT_TRUE(torch::equal(probs.argmax(0).to(torch::kUInt8), labels[0].clamp_max(11)));  // ids are classes here
 
+  // Two models side by side (the run and its weights file), with the ground truth, in one picture.
+  auto p = run_cli({"--threads", "2", "segment", "--weights", run, image, "--weights", run + "/model.safetensors",
+                    data() + "/val/images/000002.png", "--out", dir / "two", "--labels", data() + "/val/labels",
+                    "--panels", dir / "panels.png"},
+                   dir / "log_panels");
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  EXPECT_EQ(read_file(dir / "two/run/000001.png"), read_file(dir / "two/model/000001.png"));
+  EXPECT_EQ(read_file(dir / "two/run/000001.png"), read_file(dir / "out/000001.png"));
+  const auto panels = read_image(dir / "panels.png");  // 2 rows x 4 columns of 64x64 with 2-pixel padding
+  EXPECT_EQ(panels.sizes(), (std::vector<int64_t>{3, 2 * 66 + 2, 4 * 66 + 2}));
+  auto same = run_cli({"segment", "--weights", run, "--weights", run, image, "--out", dir / "same"}, dir / "log_same");
+  EXPECT_EQ(same.exit_code, 2) << same.output;
+  EXPECT_TRUE(contains(same.output, "would both write into")) << same.output;
+
   auto bad = run_cli({"segment", "--weights", dir / "nothing", image, "--out", dir / "out2"}, dir / "log_bad");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_TRUE(contains(bad.output, "no such weights file or run directory")) << bad.output;
