@@ -139,6 +139,33 @@ TEST(Fcn, VggSkipsAreAlignedExactlyAsBilinearInterpolationAlignsThem) {
   }
 }
 
+// ResNet's cells sit on pixels (cell j of the stride-32 map on pixel 32 j), so FCN-32s on it is
+// interpolation with align_corners=true between those pixels -- exactly, borders included, over rows and
+// columns 0 .. 32 (n - 1) -- and a one-pixel shift is seen.
+TEST(Fcn, ResNetScoresAreInterpolatedBetweenTheCellsPixels) {
+  torch::manual_seed(4);
+  Fcn fcn(tiny(FcnBackbone::ResNet, 0, 3));
+  fcn->eval();
+  torch::NoGradGuard no_grad;
+  auto params = fcn->named_parameters();
+  params["score_fr.weight"].normal_();
+  params["score_fr.bias"].normal_();
+  const auto images = torch::randn({1, 3, 150, 101});
+  const auto out = fcn(images);
+  const auto coarse = at::conv2d(fcn->features(images)[2], params["score_fr.weight"], params["score_fr.bias"]);
+  ASSERT_EQ(coarse.size(2), 5);  // ceil(150 / 32)
+  ASSERT_EQ(coarse.size(3), 4);  // ceil(101 / 32)
+  const int64_t h = 32 * 4 + 1, w = 32 * 3 + 1;
+  const auto ref = F::interpolate(coarse, F::InterpolateFuncOptions()
+                                              .size(std::vector<int64_t>{h, w})
+                                              .mode(torch::kBilinear)
+                                              .align_corners(true));
+  const auto ours = out.slice(2, 0, h).slice(3, 0, w);
+  const double scale = ref.abs().max().item<double>();
+  EXPECT_LT((ours - ref).abs().max().item<double>(), 1e-4 * scale);
+  EXPECT_GT((ours.slice(3, 1, w) - ref.slice(3, 0, w - 1)).abs().max().item<double>(), 1e-3 * scale);
+}
+
 // The skip scores start at zero (the paper's staged training: FCN-8s begins computing what FCN-32s
 // computes), and the gradient still reaches them and the upsampling weights.
 TEST(Fcn, ZeroInitialisedSkipsReceiveGradients) {
