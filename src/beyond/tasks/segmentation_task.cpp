@@ -8,7 +8,6 @@
 #include "beyond/core/log.h"
 #include "beyond/data/dataloader.h"
 #include "beyond/data/transforms/functional.h"
-#include "beyond/data/transforms/random_crop.h"
 #include "beyond/data/transforms/transform.h"
 #include "beyond/eval/boundary_f_score.h"
 #include "beyond/eval/semantic_segmentation_tensor.h"
@@ -121,34 +120,47 @@ std::vector<OptimizedPart> SegmentationTask::parts() {
 }
 
 std::pair<torch::Tensor, torch::Tensor> SegmentationTask::batch(int64_t step) const {
+  // Every random choice is drawn first, in a fixed order, from sizes the annotation file states; the
+  // images are then read and transformed in parallel (reading and resizing were ~1/4 of a step).
+  struct Plan {
+    int64_t index = 0, height = 0, width = 0, top = 0, left = 0, crop_h = 0, crop_w = 0;
+    bool flip = false;
+  };
   auto generator = data::transforms::make_generator(seed_ * 1000003ull + static_cast<uint64_t>(step));
   const int64_t per_epoch = steps_per_epoch();
   const auto order = data::detail::shuffled_order(train_count_, seed_, step / per_epoch);
   const int64_t first = (step % per_epoch) * batch_size_;
-  const data::transforms::RandomCrop crop(data::transforms::RandomCropOptions(crop_size_, crop_size_));
-  const auto mean = cfg_.get_doubles("model.image_mean"), std = cfg_.get_doubles("model.image_std");
-  std::vector<data::Sample> samples;
-  int64_t h = 0, w = 0;
+  std::vector<Plan> plans(static_cast<size_t>(batch_size_));
   for (int64_t b = 0; b < batch_size_; ++b) {
-    auto s = train_data_->get(order[static_cast<size_t>(first + b)]);
+    auto& p = plans[static_cast<size_t>(b)];
+    p.index = order[static_cast<size_t>(first + b)];
+    const auto& info = train_data_->coco().dataset().images.at(static_cast<size_t>(p.index));
     const double scale = data::transforms::detail::uniform(generator, scale_min_, scale_max_);
-    if (scale != 1.0)
-      data::transforms::resize(s, std::max<int64_t>(1, std::llround(s.height() * scale)),
-                               std::max<int64_t>(1, std::llround(s.width() * scale)));
-    if (crop_size_ > 0) crop.apply(s, generator);
-    if (flip_ && data::transforms::detail::uniform(generator, 0, 1) < 0.5) data::transforms::hflip(s, {});
-    h = std::max(h, s.height());
-    w = std::max(w, s.width());
-    samples.push_back(std::move(s));
+    p.height = std::max<int64_t>(1, std::llround(static_cast<double>(info.height) * scale));
+    p.width = std::max<int64_t>(1, std::llround(static_cast<double>(info.width) * scale));
+    p.crop_h = crop_size_ > 0 ? std::min(crop_size_, p.height) : p.height;
+    p.crop_w = crop_size_ > 0 ? std::min(crop_size_, p.width) : p.width;
+    p.top = data::transforms::detail::randint(generator, 0, p.height - p.crop_h);
+    p.left = data::transforms::detail::randint(generator, 0, p.width - p.crop_w);
+    p.flip = flip_ && data::transforms::detail::uniform(generator, 0, 1) < 0.5;
   }
+  int64_t h = 0, w = 0;
+  for (const auto& p : plans) h = std::max(h, p.crop_h), w = std::max(w, p.crop_w);
   // Padding: zeros (the mean colour once normalised) in the images, the ignore label in the labels.
   auto images = torch::zeros({batch_size_, 3, h, w});
   auto labels = torch::full({batch_size_, h, w}, data::kIgnoreLabel, torch::kInt64);
-  for (int64_t b = 0; b < batch_size_; ++b) {
-    const auto& s = samples[static_cast<size_t>(b)];
-    images[b].slice(1, 0, s.height()).slice(2, 0, s.width()).copy_(data::transforms::normalize(s.image, mean, std));
-    labels[b].slice(0, 0, s.height()).slice(1, 0, s.width()).copy_(s.semantic);
-  }
+  const auto mean = cfg_.get_doubles("model.image_mean"), std = cfg_.get_doubles("model.image_std");
+  at::parallel_for(0, batch_size_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const auto& p = plans[static_cast<size_t>(b)];
+      auto s = train_data_->get(p.index);
+      if (s.height() != p.height || s.width() != p.width) data::transforms::resize(s, p.height, p.width);
+      if (p.crop_h != p.height || p.crop_w != p.width) data::transforms::crop(s, p.top, p.left, p.crop_h, p.crop_w);
+      if (p.flip) data::transforms::hflip(s, {});
+      images[b].slice(1, 0, p.crop_h).slice(2, 0, p.crop_w).copy_(data::transforms::normalize(s.image, mean, std));
+      labels[b].slice(0, 0, p.crop_h).slice(1, 0, p.crop_w).copy_(s.semantic);
+    }
+  });
   return {images, labels};
 }
 
