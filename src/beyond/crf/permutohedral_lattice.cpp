@@ -1,0 +1,379 @@
+#include "beyond/crf/permutohedral_lattice.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "beyond/core/error.h"
+
+namespace beyond::crf {
+namespace detail {
+namespace {
+
+constexpr int kMaxDim = 16;
+
+/// Lattice vertices by their integer key (the first d of the d+1 coordinates; the last is implied
+/// because the coordinates sum to zero), with open addressing and linear probing. Ids are dense,
+/// in insertion order.
+class KeyTable {
+ public:
+  void init(int key_size, int64_t expected) {
+    key_size_ = key_size;
+    size_t capacity = 64;
+    while (capacity < static_cast<size_t>(2 * expected)) capacity *= 2;
+    slots_.assign(capacity, -1);
+    keys_.clear();
+    keys_.reserve(static_cast<size_t>(expected) * key_size);
+  }
+  int32_t size() const { return static_cast<int32_t>(keys_.size() / key_size_); }
+  const int32_t* key(int32_t id) const { return keys_.data() + static_cast<size_t>(id) * key_size_; }
+
+  /// The id of `k`, inserting it if `create`; -1 if absent and not created.
+  int32_t find(const int32_t* k, bool create) {
+    if (create && 2 * static_cast<size_t>(size()) >= slots_.size()) grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t h = hash(k) & mask;; h = (h + 1) & mask) {
+      const int32_t e = slots_[h];
+      if (e < 0) {
+        if (!create) return -1;
+        const int32_t id = size();
+        keys_.insert(keys_.end(), k, k + key_size_);
+        slots_[h] = id;
+        return id;
+      }
+      if (std::memcmp(key(e), k, sizeof(int32_t) * key_size_) == 0) return e;
+    }
+  }
+  /// Lookup without insertion (safe to call from several threads at once).
+  int32_t lookup(const int32_t* k) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t h = hash(k) & mask;; h = (h + 1) & mask) {
+      const int32_t e = slots_[h];
+      if (e < 0) return -1;
+      if (std::memcmp(key(e), k, sizeof(int32_t) * key_size_) == 0) return e;
+    }
+  }
+
+ private:
+  size_t hash(const int32_t* k) const {
+    uint64_t h = 0;
+    for (int i = 0; i < key_size_; ++i) h = (h + static_cast<uint32_t>(k[i])) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+  void grow() {
+    std::vector<int32_t> old(slots_.size() * 2, -1);
+    slots_.swap(old);
+    const size_t mask = slots_.size() - 1;
+    for (int32_t id = 0, n = size(); id < n; ++id) {
+      size_t h = hash(key(id)) & mask;
+      while (slots_[h] >= 0) h = (h + 1) & mask;
+      slots_[h] = id;
+    }
+  }
+
+  int key_size_ = 1;
+  std::vector<int32_t> slots_;
+  std::vector<int32_t> keys_;
+};
+
+/// Where one point lies in the lattice: the remainder-0 vertex, the ordering (rank) of its
+/// coordinates and the barycentric weights of the d+1 simplex vertices (Adams et al. 2010, sec. 3-4).
+struct Simplex {
+  int32_t rem0[kMaxDim + 1];
+  int32_t rank[kMaxDim + 1];
+  float barycentric[kMaxDim + 2];
+};
+
+/// Elevates feature `f` onto the hyperplane sum(x) = 0 of R^{d+1} (scaled so that the blur has
+/// the standard deviation of the unit Gaussian), finds the enclosing simplex and its weights.
+void locate(const float* f, int d, const float* scale, Simplex& s) {
+  const int d1 = d + 1;
+  const float down = 1.0f / static_cast<float>(d1);
+  float elevated[kMaxDim + 1];
+  float sm = 0;
+  for (int j = d; j > 0; --j) {
+    const float cf = f[j - 1] * scale[j - 1];
+    elevated[j] = sm - static_cast<float>(j) * cf;
+    sm += cf;
+  }
+  elevated[0] = sm;
+  // Nearest remainder-0 point: each coordinate rounded to a multiple of d+1 (ties to even).
+  int sum = 0;
+  for (int i = 0; i <= d; ++i) {
+    const float v = std::nearbyint(down * elevated[i]);
+    s.rem0[i] = static_cast<int32_t>(v) * d1;
+    sum += static_cast<int>(v);
+    s.rank[i] = 0;
+  }
+  // Rank of each coordinate's residual; then move the point back onto the plane if the rounding
+  // left it off (sum != 0).
+  for (int i = 0; i < d; ++i) {
+    const float di = elevated[i] - static_cast<float>(s.rem0[i]);
+    for (int j = i + 1; j <= d; ++j) {
+      if (di < elevated[j] - static_cast<float>(s.rem0[j]))
+        ++s.rank[i];
+      else
+        ++s.rank[j];
+    }
+  }
+  for (int i = 0; i <= d; ++i) {
+    s.rank[i] += sum;
+    if (s.rank[i] < 0) {
+      s.rank[i] += d1;
+      s.rem0[i] += d1;
+    } else if (s.rank[i] > d) {
+      s.rank[i] -= d1;
+      s.rem0[i] -= d1;
+    }
+  }
+  for (int i = 0; i <= d + 1; ++i) s.barycentric[i] = 0;
+  for (int i = 0; i <= d; ++i) {
+    const float v = (elevated[i] - static_cast<float>(s.rem0[i])) * down;
+    s.barycentric[d - s.rank[i]] += v;
+    s.barycentric[d - s.rank[i] + 1] -= v;
+  }
+  s.barycentric[0] += 1.0f + s.barycentric[d + 1];
+}
+
+/// Key (first d coordinates) of the simplex vertex with the given remainder.
+void vertex_key(const Simplex& s, int d, int remainder, int32_t* key) {
+  for (int i = 0; i < d; ++i) key[i] = s.rem0[i] + (s.rank[i] <= d - remainder ? remainder : remainder - (d + 1));
+}
+
+bool same_simplex(const Simplex& a, const Simplex& b, int d) {
+  return std::memcmp(a.rem0, b.rem0, sizeof(int32_t) * (d + 1)) == 0 &&
+         std::memcmp(a.rank, b.rank, sizeof(int32_t) * (d + 1)) == 0;
+}
+
+int threads_for(int64_t work, int64_t grain) {
+  const int64_t most = std::max<int64_t>(1, work / grain);
+  return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
+}
+
+}  // namespace
+}  // namespace detail
+
+void PermutohedralLattice::build(const float* features, int64_t num_points, int dim) {
+  using namespace detail;
+  BEYOND_CHECK(dim >= 1 && dim <= kMaxDim, "PermutohedralLattice: feature dimension must be in [1, ", kMaxDim,
+               "], got ", dim);
+  BEYOND_CHECK(num_points >= 0 && num_points <= (int64_t{1} << 31) / (dim + 1) - 2,
+               "PermutohedralLattice: ", num_points, " points is out of range");
+  BEYOND_CHECK(num_points == 0 || features, "PermutohedralLattice: null features");
+  // Keys are int32: features beyond ~1e8 lattice units would overflow them.
+  for (int64_t i = 0; i < num_points * dim; ++i)
+    BEYOND_CHECK(std::isfinite(features[i]) && std::fabs(features[i]) < 1e7f, "PermutohedralLattice: feature ",
+                 i % dim, " of point ", i / dim, " is ", features[i], " (must be finite and below 1e7 in magnitude)");
+  n_ = num_points;
+  d_ = dim;
+  const int d1 = dim + 1;
+  release_workspace();
+  offset_.assign(static_cast<size_t>(n_) * d1, 0);
+  weight_.assign(static_cast<size_t>(n_) * d1, 0.0f);
+
+  // Diagonal of the elevation matrix E (Adams et al. p. 5), times the inverse of the blur's standard
+  // deviation (p. 6), so that splat-blur-slice approximates a unit-variance Gaussian.
+  float scale[kMaxDim];
+  const double inv_std_dev = std::sqrt(2.0 / 3.0) * d1;
+  for (int i = 0; i < dim; ++i) scale[i] = static_cast<float>(inv_std_dev / std::sqrt(double((i + 1) * (i + 2))));
+
+  // Each thread locates a contiguous block of points and numbers their vertices in its own table;
+  // the tables are then merged into one (ids of the first table stay) and the ids remapped.
+  const int threads = threads_for(n_, 16384);
+  std::vector<KeyTable> tables(threads);
+  std::vector<int64_t> begin(threads + 1);
+  for (int t = 0; t <= threads; ++t) begin[t] = n_ * t / threads;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    KeyTable& table = tables[t];
+    table.init(dim, std::max<int64_t>(64, (begin[t + 1] - begin[t]) / 4));
+    Simplex s{}, previous{};
+    bool have_previous = false;
+    int32_t key[kMaxDim];
+    for (int64_t p = begin[t]; p < begin[t + 1]; ++p) {
+      locate(features + p * dim, dim, scale, s);
+      int32_t* offset = offset_.data() + p * d1;
+      // Neighbouring pixels usually share a simplex: their vertices need no new lookups.
+      if (have_previous && same_simplex(s, previous, dim)) {
+        std::memcpy(offset, offset - d1, sizeof(int32_t) * d1);
+      } else {
+        for (int r = 0; r <= dim; ++r) {
+          vertex_key(s, dim, r, key);
+          offset[r] = table.find(key, true);
+        }
+        previous = s;
+        have_previous = true;
+      }
+      std::memcpy(weight_.data() + p * d1, s.barycentric, sizeof(float) * d1);
+    }
+  }
+  KeyTable& global = tables[0];
+  for (int t = 1; t < threads; ++t) {
+    std::vector<int32_t> remap(tables[t].size());
+    for (int32_t id = 0; id < tables[t].size(); ++id) remap[id] = global.find(tables[t].key(id), true);
+    int32_t* first = offset_.data() + begin[t] * d1;
+    int32_t* last = offset_.data() + begin[t + 1] * d1;
+    for (int32_t* o = first; o != last; ++o) *o = remap[*o];
+    tables[t] = KeyTable();
+  }
+  m_ = global.size();
+  // Row 0 of the value buffers is the zero row of absent neighbours: vertex m lives in row m + 1.
+  for (auto& o : offset_) ++o;
+
+  // Neighbours of each vertex along each of the d+1 lattice directions: the vertex -1 in every
+  // coordinate but +d in coordinate j, and its opposite.
+  neighbours_.assign(static_cast<size_t>(d1) * (m_ + 1) * 2, 0);
+  const int neighbour_threads = threads_for(m_, 4096);
+#pragma omp parallel for num_threads(neighbour_threads) schedule(static)
+  for (int64_t m = 0; m < m_; ++m) {
+    int32_t n1[kMaxDim], n2[kMaxDim];
+    const int32_t* key = global.key(static_cast<int32_t>(m));
+    for (int j = 0; j <= dim; ++j) {
+      for (int k = 0; k < dim; ++k) {
+        n1[k] = key[k] - 1;
+        n2[k] = key[k] + 1;
+      }
+      if (j < dim) {
+        n1[j] = key[j] + dim;
+        n2[j] = key[j] - dim;
+      }
+      int32_t* out = neighbours_.data() + (static_cast<size_t>(j) * (m_ + 1) + m + 1) * 2;
+      out[0] = global.lookup(n1) + 1;
+      out[1] = global.lookup(n2) + 1;
+    }
+  }
+}
+
+void PermutohedralLattice::release_workspace() {
+  std::vector<float>().swap(values_);
+  std::vector<float>().swap(scratch_);
+  std::vector<float>().swap(thread_values_);
+  std::vector<float>().swap(slice_rows_);
+  workspace_value_size_ = 0;
+  workspace_threads_ = 0;
+}
+
+size_t PermutohedralLattice::memory_bytes() const {
+  return offset_.capacity() * sizeof(int32_t) + weight_.capacity() * sizeof(float) +
+         neighbours_.capacity() * sizeof(int32_t) +
+         (values_.capacity() + scratch_.capacity() + thread_values_.capacity() + slice_rows_.capacity()) * sizeof(float);
+}
+
+void PermutohedralLattice::ensure_workspace(int64_t value_size, int threads) {
+  if (value_size == workspace_value_size_ && threads == workspace_threads_) return;
+  const size_t rows = static_cast<size_t>(m_ + 1) * value_size;
+  values_.assign(rows, 0.0f);
+  scratch_.assign(rows, 0.0f);  // the blur's second buffer (its row 0 stays zero)
+  slice_rows_.assign(static_cast<size_t>(threads) * value_size, 0.0f);
+  thread_values_.assign(rows * (threads - 1), 0.0f);
+  workspace_value_size_ = value_size;
+  workspace_threads_ = threads;
+}
+
+void PermutohedralLattice::splat(const float* in, int64_t value_size, const float* in_scale, int threads) {
+  const int d1 = d_ + 1;
+  const int64_t V = value_size;
+  const size_t rows = static_cast<size_t>(m_ + 1) * V;
+  // Each thread splats its points into its own buffer (the first into values_), then the buffers
+  // are summed: no atomics, and the result does not depend on scheduling.
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    float* buffer = t == 0 ? values_.data() : thread_values_.data() + (t - 1) * rows;
+    std::fill(buffer, buffer + rows, 0.0f);
+    const int64_t first = n_ * t / threads, last = n_ * (t + 1) / threads;
+    for (int64_t p = first; p < last; ++p) {
+      const float s = in_scale ? in_scale[p] : 1.0f;
+      const float* value = in + p * V;
+      const int32_t* offset = offset_.data() + p * d1;
+      const float* weight = weight_.data() + p * d1;
+      for (int r = 0; r < d1; ++r) {
+        float* row = buffer + static_cast<size_t>(offset[r]) * V;
+        const float w = weight[r] * s;
+#pragma omp simd
+        for (int64_t k = 0; k < V; ++k) row[k] += w * value[k];
+      }
+    }
+    if (threads > 1) {
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (int64_t i = V; i < static_cast<int64_t>(rows); i += V) {
+        float* row = values_.data() + i;
+        for (int u = 1; u < threads; ++u) {
+          const float* other = thread_values_.data() + (u - 1) * rows + i;
+#pragma omp simd
+          for (int64_t k = 0; k < V; ++k) row[k] += other[k];
+        }
+      }
+    }
+  }
+}
+
+void PermutohedralLattice::blur(int64_t value_size, bool reverse, int threads) {
+  const int64_t V = value_size;
+  for (int step = 0; step <= d_; ++step) {
+    const int j = reverse ? d_ - step : step;
+    const int32_t* neighbours = neighbours_.data() + static_cast<size_t>(j) * (m_ + 1) * 2;
+    const float* old_values = values_.data();
+    float* new_values = scratch_.data();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t m = 1; m <= m_; ++m) {
+      const float* self = old_values + m * V;
+      const float* a = old_values + static_cast<int64_t>(neighbours[2 * m]) * V;
+      const float* b = old_values + static_cast<int64_t>(neighbours[2 * m + 1]) * V;
+      float* out = new_values + m * V;
+#pragma omp simd
+      for (int64_t k = 0; k < V; ++k) out[k] = self[k] + 0.5f * (a[k] + b[k]);
+    }
+    values_.swap(scratch_);
+  }
+}
+
+void PermutohedralLattice::slice(float* out, int64_t value_size, const FilterOptions& o, int threads) {
+  const int d1 = d_ + 1;
+  const int64_t V = value_size;
+  // The blur's weights (1/2, 1, 1/2)^(d+1) sum to 2^(d+1) but its impulse response is only
+  // approximately Gaussian; this is the factor densecrf applies (Adams's normalisation constant).
+  const float alpha = 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d_)));
+  const float* values = values_.data();
+#pragma omp parallel num_threads(threads)
+  {
+    float* acc = slice_rows_.data() + omp_get_thread_num() * V;
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < n_; ++p) {
+      const int32_t* offset = offset_.data() + p * d1;
+      const float* weight = weight_.data() + p * d1;
+      std::fill(acc, acc + V, 0.0f);
+      for (int r = 0; r < d1; ++r) {
+        const float* row = values + static_cast<size_t>(offset[r]) * V;
+        const float w = weight[r] * alpha;
+#pragma omp simd
+        for (int64_t k = 0; k < V; ++k) acc[k] += w * row[k];
+      }
+      const float s = o.out_weight * (o.out_scale ? o.out_scale[p] : 1.0f);
+      float* target = out + p * V;
+      if (o.accumulate) {
+#pragma omp simd
+        for (int64_t k = 0; k < V; ++k) target[k] += s * acc[k];
+      } else {
+#pragma omp simd
+        for (int64_t k = 0; k < V; ++k) target[k] = s * acc[k];
+      }
+    }
+  }
+}
+
+void PermutohedralLattice::filter(const float* in, float* out, int64_t value_size, const FilterOptions& options) {
+  BEYOND_CHECK(value_size >= 1, "PermutohedralLattice::filter: value_size must be positive, got ", value_size);
+  if (n_ == 0) return;
+  const int threads = detail::threads_for(n_ * value_size, 32768);
+  ensure_workspace(value_size, threads);
+  splat(in, value_size, options.in_scale, threads);
+  blur(value_size, options.reverse, threads);
+  slice(out, value_size, options, threads);
+}
+
+}  // namespace beyond::crf
