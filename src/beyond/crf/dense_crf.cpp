@@ -15,12 +15,13 @@ int pixel_threads(int64_t work) {
   return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(1, work / 32768)));
 }
 
-/// softmax(in) per row of `labels` values, written to `out` (may alias `in`).
-void softmax_rows(const float* in, float* out, int64_t n, int64_t labels) {
+/// softmax(in) over the first `labels` values of each row (rows `stride` apart), written to `out`
+/// (may alias `in`); the padding columns are left alone.
+void softmax_rows(const float* in, float* out, int64_t n, int64_t labels, int64_t stride) {
 #pragma omp parallel for num_threads(pixel_threads(n * labels)) schedule(static)
   for (int64_t p = 0; p < n; ++p) {
-    const float* x = in + p * labels;
-    float* y = out + p * labels;
+    const float* x = in + p * stride;
+    float* y = out + p * stride;
     float mx = x[0];
     for (int64_t l = 1; l < labels; ++l) mx = std::max(mx, x[l]);
     float sum = 0;
@@ -34,22 +35,26 @@ void softmax_rows(const float* in, float* out, int64_t n, int64_t labels) {
   }
 }
 
-/// [L, N] planar -> [N, L] pixel-major (and back), in tiles of pixels so both sides stream.
-void planar_to_pixels(const float* planar, float* pixels, int64_t labels, int64_t n) {
+/// [L, N] planar -> [N, stride] pixel-major (and back), in tiles of pixels so both sides stream.
+void planar_to_pixels(const float* planar, float* pixels, int64_t labels, int64_t n, int64_t stride) {
   constexpr int64_t kTile = 256;
 #pragma omp parallel for num_threads(pixel_threads(n * labels)) schedule(static)
   for (int64_t p0 = 0; p0 < n; p0 += kTile)
     for (int64_t l = 0; l < labels; ++l)
-      for (int64_t p = p0; p < std::min(n, p0 + kTile); ++p) pixels[p * labels + l] = planar[l * n + p];
+      for (int64_t p = p0; p < std::min(n, p0 + kTile); ++p) pixels[p * stride + l] = planar[l * n + p];
 }
 
-void pixels_to_planar(const float* pixels, float* planar, int64_t labels, int64_t n) {
+void pixels_to_planar(const float* pixels, float* planar, int64_t labels, int64_t n, int64_t stride) {
   constexpr int64_t kTile = 256;
 #pragma omp parallel for num_threads(pixel_threads(n * labels)) schedule(static)
   for (int64_t p0 = 0; p0 < n; p0 += kTile)
     for (int64_t l = 0; l < labels; ++l)
-      for (int64_t p = p0; p < std::min(n, p0 + kTile); ++p) planar[l * n + p] = pixels[p * labels + l];
+      for (int64_t p = p0; p < std::min(n, p0 + kTile); ++p) planar[l * n + p] = pixels[p * stride + l];
 }
+
+/// Row length of the pixel-major buffers: the labels rounded up to whole vectors (8 floats, or 4 for
+/// at most 4 labels), so the lattice's inner loops have no scalar tails; the padding stays zero.
+int64_t padded_labels(int64_t labels) { return labels <= 4 ? 4 : (labels + 7) / 8 * 8; }
 
 }  // namespace
 
@@ -76,7 +81,8 @@ float Compatibility::operator()(int64_t a, int64_t b, int64_t labels) const {
   return 0.0f;
 }
 
-DenseCRF::DenseCRF(int64_t width, int64_t height, int64_t labels) : width_(width), height_(height), labels_(labels) {
+DenseCRF::DenseCRF(int64_t width, int64_t height, int64_t labels)
+    : width_(width), height_(height), labels_(labels), stride_(padded_labels(labels)) {
   BEYOND_CHECK(width >= 1 && height >= 1, "DenseCRF: image size must be at least 1x1, got ", width, "x", height);
   BEYOND_CHECK(labels >= 1, "DenseCRF: needs at least one label, got ", labels);
 }
@@ -86,8 +92,8 @@ void DenseCRF::set_unary_energy(const float* unary) {
   for (int64_t i = 0; i < n * labels_; ++i)
     BEYOND_CHECK(std::isfinite(unary[i]), "DenseCRF: the unary energy is ", unary[i], " at label ", i / n,
                  ", pixel (x ", (i % n) % width_, ", y ", (i % n) / width_, "); it must be finite (-log p of a p > 0)");
-  unary_.resize(static_cast<size_t>(n * labels_));
-  planar_to_pixels(unary, unary_.data(), labels_, n);
+  unary_.assign(static_cast<size_t>(n * stride_), 0.0f);
+  planar_to_pixels(unary, unary_.data(), labels_, n, stride_);
 }
 
 void DenseCRF::set_unary_energy(const std::vector<float>& unary) {
@@ -186,21 +192,21 @@ void DenseCRF::add_messages(Pairwise& term, const float* q, float* messages, flo
   const float* norm = term.norm.empty() ? nullptr : term.norm.data();
   if (term.normalization == NORMALIZE_SYMMETRIC || term.normalization == NORMALIZE_BEFORE) o.in_scale = norm;
   if (term.normalization == NORMALIZE_SYMMETRIC || term.normalization == NORMALIZE_AFTER) o.out_scale = norm;
-  const int64_t n = width_ * height_, L = labels_;
+  const int64_t n = width_ * height_, L = labels_, S = stride_;
   if (term.compat.kind() == Compatibility::Kind::Potts) {
     // messages -= (-w) K Q, fused into the slice.
     o.out_weight = term.compat.potts_weight();
     o.accumulate = true;
-    term.lattice.filter(q, messages, L, o);
+    term.lattice.filter(q, messages, S, o);
     return;
   }
-  term.lattice.filter(q, filtered, L, o);
+  term.lattice.filter(q, filtered, S, o);
   const std::vector<float>& mu = term.compat.values();
   const bool diagonal = term.compat.kind() == Compatibility::Kind::Diagonal;
 #pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
   for (int64_t p = 0; p < n; ++p) {
-    const float* f = filtered + p * L;
-    float* m = messages + p * L;
+    const float* f = filtered + p * S;
+    float* m = messages + p * S;
     for (int64_t a = 0; a < L; ++a) {
       if (diagonal) {
         m[a] -= mu[a] * f[a];
@@ -215,8 +221,8 @@ void DenseCRF::add_messages(Pairwise& term, const float* q, float* messages, flo
 
 std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free_energy) {
   BEYOND_CHECK(iterations >= 0, "DenseCRF::inference: iterations must be >= 0, got ", iterations);
-  const int64_t n = width_ * height_, L = labels_;
-  const size_t size = static_cast<size_t>(n * L);
+  const int64_t n = width_ * height_, L = labels_, S = stride_;
+  const size_t size = static_cast<size_t>(n * S);
   if (unary_.empty()) unary_.assign(size, 0.0f);  // densecrf: no unary means zero energy
   bool any_matrix = false;
   for (const auto& t : pairwise_) any_matrix |= t.compat.kind() != Compatibility::Kind::Potts;
@@ -224,7 +230,7 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
   // Q0 = softmax(-U)
 #pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
   for (int64_t i = 0; i < static_cast<int64_t>(size); ++i) messages[i] = -unary_[i];
-  softmax_rows(messages.data(), q.data(), n, L);
+  softmax_rows(messages.data(), q.data(), n, L, S);
   if (free_energy) free_energy->clear();
   for (int it = 0; it <= iterations; ++it) {
     if (it == iterations && !free_energy) break;
@@ -244,13 +250,13 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
       free_energy->push_back(f);
     }
     if (it == iterations) break;
-    softmax_rows(messages.data(), messages.data(), n, L);
+    softmax_rows(messages.data(), messages.data(), n, L, S);
     q.swap(messages);
   }
   std::vector<float>().swap(messages);
   std::vector<float>().swap(filtered);
-  std::vector<float> planar(size);
-  pixels_to_planar(q.data(), planar.data(), L, n);
+  std::vector<float> planar(static_cast<size_t>(n * L));
+  pixels_to_planar(q.data(), planar.data(), L, n, S);
   return planar;
 }
 

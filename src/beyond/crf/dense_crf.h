@@ -144,7 +144,8 @@ class DenseCRF {
   void add_messages(Pairwise& term, const float* q, float* messages, float* filtered);
 
   int64_t width_, height_, labels_;
-  std::vector<float> unary_;  // [N, L], pixel-major: labels of a pixel are contiguous
+  int64_t stride_;            // labels padded to whole vectors (see padded_labels in the .cpp)
+  std::vector<float> unary_;  // [N, stride], pixel-major: labels of a pixel are contiguous
   std::vector<Pairwise> pairwise_;
 };
 

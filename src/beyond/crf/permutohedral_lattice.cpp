@@ -152,6 +152,69 @@ int threads_for(int64_t work, int64_t grain) {
   return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
 }
 
+// ---- The filter's inner loops, over one range of points or vertices. They are plain functions so
+// that GCC can compile them twice (AVX2 + FMA, and the baseline) and pick one at load time: the
+// library itself is built for any x86-64. Rows whose length is a multiple of 8 (or 4) take loops of
+// whole vectors with no scalar tail (DenseCRF pads its label rows for this).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define BEYOND_CRF_KERNEL __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define BEYOND_CRF_KERNEL
+#endif
+
+/// y[0, V) += a * x[0, V)
+inline void axpy(float* __restrict y, float a, const float* __restrict x, int64_t V) {
+  if (V % 8 == 0) {
+    for (int64_t b = 0; b < V; b += 8)
+      for (int k = 0; k < 8; ++k) y[b + k] += a * x[b + k];
+  } else if (V % 4 == 0) {
+    for (int64_t b = 0; b < V; b += 4)
+      for (int k = 0; k < 4; ++k) y[b + k] += a * x[b + k];
+  } else {
+    for (int64_t k = 0; k < V; ++k) y[k] += a * x[k];
+  }
+}
+
+/// Splats columns [0, W) of the rows of `in` (row stride `stride`) into `buffer` (rows of W).
+BEYOND_CRF_KERNEL void splat_points(const float* in, int64_t stride, const float* in_scale, const int32_t* offset,
+                                    const float* weight, int d1, int64_t n, float* buffer, int64_t W) {
+  for (int64_t p = 0; p < n; ++p) {
+    const float s = in_scale ? in_scale[p] : 1.0f;
+    for (int r = 0; r < d1; ++r)
+      axpy(buffer + static_cast<int64_t>(offset[p * d1 + r]) * W, weight[p * d1 + r] * s, in + p * stride, W);
+  }
+}
+
+/// One blur pass along one lattice direction over vertex rows [1, m] of width W.
+BEYOND_CRF_KERNEL void blur_vertices(const float* old_values, float* __restrict new_values, const int32_t* neighbours,
+                                     int64_t m, int64_t W) {
+  for (int64_t v = 1; v <= m; ++v) {
+    const float* self = old_values + v * W;
+    const float* a = old_values + static_cast<int64_t>(neighbours[2 * v]) * W;
+    const float* b = old_values + static_cast<int64_t>(neighbours[2 * v + 1]) * W;
+    float* out = new_values + v * W;
+    for (int64_t k = 0; k < W; ++k) out[k] = self[k] + 0.5f * (a[k] + b[k]);
+  }
+}
+
+/// Slices vertex rows of width W back to columns [0, W) of the rows of `out` (row stride `stride`).
+BEYOND_CRF_KERNEL void slice_points(const float* values, const int32_t* offset, const float* weight, int d1,
+                                    float alpha, int64_t n, float* out, int64_t stride, int64_t W,
+                                    const float* out_scale, float out_weight, bool accumulate, float* __restrict acc) {
+  for (int64_t p = 0; p < n; ++p) {
+    for (int64_t k = 0; k < W; ++k) acc[k] = 0.0f;
+    for (int r = 0; r < d1; ++r)
+      axpy(acc, weight[p * d1 + r] * alpha, values + static_cast<int64_t>(offset[p * d1 + r]) * W, W);
+    const float s = out_weight * (out_scale ? out_scale[p] : 1.0f);
+    float* target = out + p * stride;
+    if (accumulate) {
+      for (int64_t k = 0; k < W; ++k) target[k] += s * acc[k];
+    } else {
+      for (int64_t k = 0; k < W; ++k) target[k] = s * acc[k];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -250,7 +313,6 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
 void PermutohedralLattice::release_workspace() {
   std::vector<float>().swap(values_);
   std::vector<float>().swap(scratch_);
-  std::vector<float>().swap(thread_values_);
   std::vector<float>().swap(slice_rows_);
   workspace_value_size_ = 0;
   workspace_threads_ = 0;
@@ -259,121 +321,59 @@ void PermutohedralLattice::release_workspace() {
 size_t PermutohedralLattice::memory_bytes() const {
   return offset_.capacity() * sizeof(int32_t) + weight_.capacity() * sizeof(float) +
          neighbours_.capacity() * sizeof(int32_t) +
-         (values_.capacity() + scratch_.capacity() + thread_values_.capacity() + slice_rows_.capacity()) * sizeof(float);
+         (values_.capacity() + scratch_.capacity() + slice_rows_.capacity()) * sizeof(float);
+}
+
+std::pair<int64_t, int64_t> PermutohedralLattice::columns(int64_t value_size, int thread, int threads) {
+  // Whole groups of 4 columns where the rows allow, so each thread's rows stay vector-sized.
+  const int64_t unit = value_size % 4 == 0 ? 4 : 1, units = value_size / unit;
+  return {unit * (units * thread / threads), unit * (units * (thread + 1) / threads)};
 }
 
 void PermutohedralLattice::ensure_workspace(int64_t value_size, int threads) {
   if (value_size == workspace_value_size_ && threads == workspace_threads_) return;
-  const size_t rows = static_cast<size_t>(m_ + 1) * value_size;
-  values_.assign(rows, 0.0f);
-  scratch_.assign(rows, 0.0f);  // the blur's second buffer (its row 0 stays zero)
-  slice_rows_.assign(static_cast<size_t>(threads) * value_size, 0.0f);
-  thread_values_.assign(rows * (threads - 1), 0.0f);
+  // Thread t owns columns [c0, c1) of the values: its rows of width c1 - c0 start at (M+1) * c0.
+  const size_t size = static_cast<size_t>(m_ + 1) * value_size;
+  values_.assign(size, 0.0f);
+  scratch_.assign(size, 0.0f);  // the blur's second buffer (its row 0 stays zero)
+  slice_rows_.assign(static_cast<size_t>(value_size), 0.0f);
   workspace_value_size_ = value_size;
   workspace_threads_ = threads;
 }
 
-void PermutohedralLattice::splat(const float* in, int64_t value_size, const float* in_scale, int threads) {
+void PermutohedralLattice::filter(const float* in, float* out, int64_t value_size, const FilterOptions& o) {
+  BEYOND_CHECK(value_size >= 1, "PermutohedralLattice::filter: value_size must be positive, got ", value_size);
+  if (n_ == 0) return;
+  // Threads split the value columns (labels), not the points: each runs splat, all blur passes and
+  // slice on its own columns with no synchronisation, which keeps a loaded machine from stalling
+  // at barriers, needs no per-thread splat copies, and gives the same sums whatever the threads.
+  const int64_t max_split = value_size % 4 == 0 ? value_size / 4 : value_size;
+  const int threads = static_cast<int>(std::min<int64_t>(detail::threads_for(n_ * value_size, 65536), max_split));
+  ensure_workspace(value_size, threads);
   const int d1 = d_ + 1;
-  const int64_t V = value_size;
-  const size_t rows = static_cast<size_t>(m_ + 1) * V;
-  // Each thread splats its points into its own buffer (the first into values_), then the buffers
-  // are summed: no atomics, and the result does not depend on scheduling.
+  // The blur's weights (1/2, 1, 1/2) only approximate a Gaussian; this is the factor densecrf applies.
+  const float alpha = 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d_)));
+  const size_t rows = static_cast<size_t>(m_ + 1);
+  // A thread reads and writes only its own columns of `in` and `out`, so filtering in place is safe.
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
-    float* buffer = t == 0 ? values_.data() : thread_values_.data() + (t - 1) * rows;
-    std::fill(buffer, buffer + rows, 0.0f);
-    const int64_t first = n_ * t / threads, last = n_ * (t + 1) / threads;
-    for (int64_t p = first; p < last; ++p) {
-      const float s = in_scale ? in_scale[p] : 1.0f;
-      const float* value = in + p * V;
-      const int32_t* offset = offset_.data() + p * d1;
-      const float* weight = weight_.data() + p * d1;
-      for (int r = 0; r < d1; ++r) {
-        float* row = buffer + static_cast<size_t>(offset[r]) * V;
-        const float w = weight[r] * s;
-#pragma omp simd
-        for (int64_t k = 0; k < V; ++k) row[k] += w * value[k];
+    const auto [c0, c1] = columns(value_size, t, threads);
+    const int64_t W = c1 - c0;
+    if (W > 0) {
+      float* values = values_.data() + rows * c0;
+      float* scratch = scratch_.data() + rows * c0;
+      std::fill(values, values + rows * W, 0.0f);
+      detail::splat_points(in + c0, value_size, o.in_scale, offset_.data(), weight_.data(), d1, n_, values, W);
+      for (int step = 0; step <= d_; ++step) {
+        const int j = o.reverse ? d_ - step : step;
+        detail::blur_vertices(values, scratch, neighbours_.data() + static_cast<size_t>(j) * rows * 2, m_, W);
+        std::swap(values, scratch);
       }
-    }
-    if (threads > 1) {
-#pragma omp barrier
-#pragma omp for schedule(static)
-      for (int64_t i = V; i < static_cast<int64_t>(rows); i += V) {
-        float* row = values_.data() + i;
-        for (int u = 1; u < threads; ++u) {
-          const float* other = thread_values_.data() + (u - 1) * rows + i;
-#pragma omp simd
-          for (int64_t k = 0; k < V; ++k) row[k] += other[k];
-        }
-      }
+      detail::slice_points(values, offset_.data(), weight_.data(), d1, alpha, n_, out + c0, value_size, W, o.out_scale,
+                           o.out_weight, o.accumulate, slice_rows_.data() + c0);
     }
   }
-}
-
-void PermutohedralLattice::blur(int64_t value_size, bool reverse, int threads) {
-  const int64_t V = value_size;
-  for (int step = 0; step <= d_; ++step) {
-    const int j = reverse ? d_ - step : step;
-    const int32_t* neighbours = neighbours_.data() + static_cast<size_t>(j) * (m_ + 1) * 2;
-    const float* old_values = values_.data();
-    float* new_values = scratch_.data();
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t m = 1; m <= m_; ++m) {
-      const float* self = old_values + m * V;
-      const float* a = old_values + static_cast<int64_t>(neighbours[2 * m]) * V;
-      const float* b = old_values + static_cast<int64_t>(neighbours[2 * m + 1]) * V;
-      float* out = new_values + m * V;
-#pragma omp simd
-      for (int64_t k = 0; k < V; ++k) out[k] = self[k] + 0.5f * (a[k] + b[k]);
-    }
-    values_.swap(scratch_);
-  }
-}
-
-void PermutohedralLattice::slice(float* out, int64_t value_size, const FilterOptions& o, int threads) {
-  const int d1 = d_ + 1;
-  const int64_t V = value_size;
-  // The blur's weights (1/2, 1, 1/2)^(d+1) sum to 2^(d+1) but its impulse response is only
-  // approximately Gaussian; this is the factor densecrf applies (Adams's normalisation constant).
-  const float alpha = 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d_)));
-  const float* values = values_.data();
-#pragma omp parallel num_threads(threads)
-  {
-    float* acc = slice_rows_.data() + omp_get_thread_num() * V;
-#pragma omp for schedule(static)
-    for (int64_t p = 0; p < n_; ++p) {
-      const int32_t* offset = offset_.data() + p * d1;
-      const float* weight = weight_.data() + p * d1;
-      std::fill(acc, acc + V, 0.0f);
-      for (int r = 0; r < d1; ++r) {
-        const float* row = values + static_cast<size_t>(offset[r]) * V;
-        const float w = weight[r] * alpha;
-#pragma omp simd
-        for (int64_t k = 0; k < V; ++k) acc[k] += w * row[k];
-      }
-      const float s = o.out_weight * (o.out_scale ? o.out_scale[p] : 1.0f);
-      float* target = out + p * V;
-      if (o.accumulate) {
-#pragma omp simd
-        for (int64_t k = 0; k < V; ++k) target[k] += s * acc[k];
-      } else {
-#pragma omp simd
-        for (int64_t k = 0; k < V; ++k) target[k] = s * acc[k];
-      }
-    }
-  }
-}
-
-void PermutohedralLattice::filter(const float* in, float* out, int64_t value_size, const FilterOptions& options) {
-  BEYOND_CHECK(value_size >= 1, "PermutohedralLattice::filter: value_size must be positive, got ", value_size);
-  if (n_ == 0) return;
-  const int threads = detail::threads_for(n_ * value_size, 32768);
-  ensure_workspace(value_size, threads);
-  splat(in, value_size, options.in_scale, threads);
-  blur(value_size, options.reverse, threads);
-  slice(out, value_size, options, threads);
 }
 
 }  // namespace beyond::crf

@@ -25,6 +25,7 @@
 /// to filter from two threads at once (each call is itself parallel).
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace beyond::crf {
@@ -66,9 +67,8 @@ class PermutohedralLattice {
 
  private:
   void ensure_workspace(int64_t value_size, int threads);
-  void splat(const float* in, int64_t value_size, const float* in_scale, int threads);
-  void blur(int64_t value_size, bool reverse, int threads);
-  void slice(float* out, int64_t value_size, const FilterOptions& options, int threads);
+  /// The value columns [c0, c1) that thread `thread` of `threads` filters.
+  static std::pair<int64_t, int64_t> columns(int64_t value_size, int thread, int threads);
 
   int64_t n_ = 0;  // points
   int d_ = 0;      // feature dimension
@@ -79,9 +79,9 @@ class PermutohedralLattice {
   std::vector<float> weight_;
   /// Per direction j and vertex m, the rows of its two neighbours along j (0 if absent): [(d+1), M+1, 2].
   std::vector<int32_t> neighbours_;
-  // Workspaces: two value buffers [(M+1), V] for the blur, per-thread splat buffers and per-thread
-  // slice accumulators [threads, V].
-  std::vector<float> values_, scratch_, thread_values_, slice_rows_;
+  // Workspaces: two value buffers for the blur, each holding per thread its columns as rows
+  // [(M+1), c1 - c0], and the slice's accumulators [V].
+  std::vector<float> values_, scratch_, slice_rows_;
   int64_t workspace_value_size_ = 0;
   int workspace_threads_ = 0;
 };
