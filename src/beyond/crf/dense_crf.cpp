@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "beyond/core/error.h"
+#include "beyond/crf/vector_math.h"
 
 namespace beyond::crf {
 namespace {
@@ -15,23 +16,39 @@ int pixel_threads(int64_t work) {
   return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(1, work / 32768)));
 }
 
-/// softmax(in) over the first `labels` values of each row (rows `stride` apart), written to `out`
-/// (may alias `in`); the padding columns are left alone.
-void softmax_rows(const float* in, float* out, int64_t n, int64_t labels, int64_t stride) {
-#pragma omp parallel for num_threads(pixel_threads(n * labels)) schedule(static)
-  for (int64_t p = 0; p < n; ++p) {
-    const float* x = in + p * stride;
+/// For the pixels [first, last): out = softmax(in) over the first `labels` values of each row (rows
+/// `stride` apart; padding left alone), then, if `reset_to` is given, in = -reset_to: the next
+/// iteration's messages start from -U in the same pass over memory.
+BEYOND_CRF_KERNEL void softmax_range(float* in, float* out, const float* reset_to, int64_t first, int64_t last,
+                                     int64_t labels, int64_t stride) {
+  for (int64_t p = first; p < last; ++p) {
+    float* x = in + p * stride;
     float* y = out + p * stride;
     float mx = x[0];
+#pragma omp simd reduction(max : mx)
     for (int64_t l = 1; l < labels; ++l) mx = std::max(mx, x[l]);
+#pragma omp simd
+    for (int64_t l = 0; l < labels; ++l) y[l] = detail::fast_exp(x[l] - mx);
     float sum = 0;
-    for (int64_t l = 0; l < labels; ++l) {
-      y[l] = std::exp(x[l] - mx);
-      sum += y[l];
-    }
+#pragma omp simd reduction(+ : sum)
+    for (int64_t l = 0; l < labels; ++l) sum += y[l];
     const float inv = 1.0f / sum;
 #pragma omp simd
     for (int64_t l = 0; l < labels; ++l) y[l] *= inv;
+    if (reset_to) {
+      const float* u = reset_to + p * stride;
+#pragma omp simd
+      for (int64_t l = 0; l < stride; ++l) x[l] = -u[l];
+    }
+  }
+}
+
+void softmax_rows(float* in, float* out, const float* reset_to, int64_t n, int64_t labels, int64_t stride) {
+  const int threads = pixel_threads(n * labels);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    softmax_range(in, out, reset_to, n * t / threads, n * (t + 1) / threads, labels, stride);
   }
 }
 
@@ -227,16 +244,14 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
   bool any_matrix = false;
   for (const auto& t : pairwise_) any_matrix |= t.compat.kind() != Compatibility::Kind::Potts;
   std::vector<float> q(size), messages(size), filtered(any_matrix ? size : 0);
-  // Q0 = softmax(-U)
+  // Q0 = softmax(-U); messages = -U.
 #pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
   for (int64_t i = 0; i < static_cast<int64_t>(size); ++i) messages[i] = -unary_[i];
-  softmax_rows(messages.data(), q.data(), n, L, S);
+  softmax_rows(messages.data(), q.data(), nullptr, n, L, S);
   if (free_energy) free_energy->clear();
   for (int it = 0; it <= iterations; ++it) {
     if (it == iterations && !free_energy) break;
     // messages = -U - sum_k mu_k K_k Q
-#pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
-    for (int64_t i = 0; i < static_cast<int64_t>(size); ++i) messages[i] = -unary_[i];
     for (auto& term : pairwise_) add_messages(term, q.data(), messages.data(), filtered.data());
     if (free_energy) {
       // F(Q) = sum Q (U + log Q) + 1/2 sum Q mu K Q, where mu K Q = -(messages + U).
@@ -250,12 +265,13 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
       free_energy->push_back(f);
     }
     if (it == iterations) break;
-    softmax_rows(messages.data(), messages.data(), n, L, S);
-    q.swap(messages);
+    // Q = softmax(messages), and messages = -U again for the next iteration.
+    softmax_rows(messages.data(), q.data(), unary_.data(), n, L, S);
   }
-  std::vector<float>().swap(messages);
+  // The marginals, planar, in the messages' memory (no new allocation at the peak).
   std::vector<float>().swap(filtered);
-  std::vector<float> planar(static_cast<size_t>(n * L));
+  std::vector<float> planar = std::move(messages);
+  planar.resize(static_cast<size_t>(n * L));
   pixels_to_planar(q.data(), planar.data(), L, n, S);
   return planar;
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "beyond/core/error.h"
+#include "beyond/crf/vector_math.h"
 
 namespace beyond::crf {
 namespace detail {
@@ -102,7 +103,7 @@ void locate(const float* f, int d, const float* scale, Simplex& s) {
   // Nearest remainder-0 point: each coordinate rounded to a multiple of d+1 (ties to even).
   int sum = 0;
   for (int i = 0; i <= d; ++i) {
-    const float v = std::nearbyint(down * elevated[i]);
+    const float v = round_even(down * elevated[i]);
     s.rem0[i] = static_cast<int32_t>(v) * d1;
     sum += static_cast<int>(v);
     s.rank[i] = 0;
@@ -152,15 +153,9 @@ int threads_for(int64_t work, int64_t grain) {
   return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
 }
 
-// ---- The filter's inner loops, over one range of points or vertices. They are plain functions so
-// that GCC can compile them twice (AVX2 + FMA, and the baseline) and pick one at load time: the
-// library itself is built for any x86-64. Rows whose length is a multiple of 8 (or 4) take loops of
-// whole vectors with no scalar tail (DenseCRF pads its label rows for this).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define BEYOND_CRF_KERNEL __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define BEYOND_CRF_KERNEL
-#endif
+// ---- The filter's inner loops, over one range of points or vertices (BEYOND_CRF_KERNEL: compiled
+// for AVX2 + FMA and the baseline). Rows whose length is a multiple of 8 (or 4) take loops of whole
+// vectors with no scalar tail (DenseCRF pads its label rows for this).
 
 /// y[0, V) += a * x[0, V)
 inline void axpy(float* __restrict y, float a, const float* __restrict x, int64_t V) {
