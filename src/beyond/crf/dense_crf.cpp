@@ -17,8 +17,8 @@ int pixel_threads(int64_t work) {
 }
 
 /// For the pixels [first, last): out = softmax(in) over the first `labels` values of each row (rows
-/// `stride` apart; padding left alone), then, if `reset_to` is given, in = -reset_to: the next
-/// iteration's messages start from -U in the same pass over memory.
+/// `stride` apart; padding left alone), then, if `reset_to` ([N, labels]) is given, in = -reset_to:
+/// the next iteration's messages start from -U in the same pass over memory.
 BEYOND_CRF_KERNEL void softmax_range(float* in, float* out, const float* reset_to, int64_t first, int64_t last,
                                      int64_t labels, int64_t stride) {
   for (int64_t p = first; p < last; ++p) {
@@ -36,9 +36,9 @@ BEYOND_CRF_KERNEL void softmax_range(float* in, float* out, const float* reset_t
 #pragma omp simd
     for (int64_t l = 0; l < labels; ++l) y[l] *= inv;
     if (reset_to) {
-      const float* u = reset_to + p * stride;
+      const float* u = reset_to + p * labels;
 #pragma omp simd
-      for (int64_t l = 0; l < stride; ++l) x[l] = -u[l];
+      for (int64_t l = 0; l < labels; ++l) x[l] = -u[l];
     }
   }
 }
@@ -109,8 +109,8 @@ void DenseCRF::set_unary_energy(const float* unary) {
   for (int64_t i = 0; i < n * labels_; ++i)
     BEYOND_CHECK(std::isfinite(unary[i]), "DenseCRF: the unary energy is ", unary[i], " at label ", i / n,
                  ", pixel (x ", (i % n) % width_, ", y ", (i % n) / width_, "); it must be finite (-log p of a p > 0)");
-  unary_.assign(static_cast<size_t>(n * stride_), 0.0f);
-  planar_to_pixels(unary, unary_.data(), labels_, n, stride_);
+  unary_.resize(static_cast<size_t>(n * labels_));
+  planar_to_pixels(unary, unary_.data(), labels_, n, labels_);
 }
 
 void DenseCRF::set_unary_energy(const std::vector<float>& unary) {
@@ -240,14 +240,14 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
   BEYOND_CHECK(iterations >= 0, "DenseCRF::inference: iterations must be >= 0, got ", iterations);
   const int64_t n = width_ * height_, L = labels_, S = stride_;
   const size_t size = static_cast<size_t>(n * S);
-  if (unary_.empty()) unary_.assign(size, 0.0f);  // densecrf: no unary means zero energy
+  if (unary_.empty()) unary_.assign(static_cast<size_t>(n * L), 0.0f);  // densecrf: no unary means zero energy
   bool any_matrix = false;
   for (const auto& t : pairwise_) any_matrix |= t.compat.kind() != Compatibility::Kind::Potts;
   std::vector<float> q(size), messages(size), filtered(any_matrix ? size : 0);
-  // Q0 = softmax(-U); messages = -U.
-#pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
-  for (int64_t i = 0; i < static_cast<int64_t>(size); ++i) messages[i] = -unary_[i];
-  softmax_rows(messages.data(), q.data(), nullptr, n, L, S);
+  // Q0 = softmax(-U); messages = -U (padding columns stay zero in both).
+  for (int64_t p = 0; p < n; ++p)
+    for (int64_t l = 0; l < L; ++l) messages[p * S + l] = -unary_[p * L + l];
+  softmax_rows(messages.data(), q.data(), unary_.data(), n, L, S);
   if (free_energy) free_energy->clear();
   for (int it = 0; it <= iterations; ++it) {
     if (it == iterations && !free_energy) break;
@@ -257,11 +257,12 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
       // F(Q) = sum Q (U + log Q) + 1/2 sum Q mu K Q, where mu K Q = -(messages + U).
       double f = 0;
 #pragma omp parallel for num_threads(pixel_threads(n * L)) reduction(+ : f) schedule(static)
-      for (int64_t i = 0; i < static_cast<int64_t>(size); ++i) {
-        const double qi = q[i], u = unary_[i];
-        const double pairwise = -(static_cast<double>(messages[i]) + u);
-        f += qi * (u + 0.5 * pairwise) + (qi > 0 ? qi * std::log(qi) : 0.0);
-      }
+      for (int64_t p = 0; p < n; ++p)
+        for (int64_t l = 0; l < L; ++l) {
+          const double qi = q[p * S + l], u = unary_[p * L + l];
+          const double pairwise = -(static_cast<double>(messages[p * S + l]) + u);
+          f += qi * (u + 0.5 * pairwise) + (qi > 0 ? qi * std::log(qi) : 0.0);
+        }
       free_energy->push_back(f);
     }
     if (it == iterations) break;

@@ -145,7 +145,7 @@ class DenseCRF {
 
   int64_t width_, height_, labels_;
   int64_t stride_;            // labels padded to whole vectors (see padded_labels in the .cpp)
-  std::vector<float> unary_;  // [N, stride], pixel-major: labels of a pixel are contiguous
+  std::vector<float> unary_;  // [N, L], pixel-major: labels of a pixel are contiguous
   std::vector<Pairwise> pairwise_;
 };
 
