@@ -44,7 +44,7 @@ class KeyTable {
         slots_[h] = id;
         return id;
       }
-      if (std::memcmp(key(e), k, sizeof(int32_t) * key_size_) == 0) return e;
+      if (equal(key(e), k)) return e;
     }
   }
   /// Lookup without insertion (safe to call from several threads at once).
@@ -53,11 +53,16 @@ class KeyTable {
     for (size_t h = hash(k) & mask;; h = (h + 1) & mask) {
       const int32_t e = slots_[h];
       if (e < 0) return -1;
-      if (std::memcmp(key(e), k, sizeof(int32_t) * key_size_) == 0) return e;
+      if (equal(key(e), k)) return e;
     }
   }
 
  private:
+  bool equal(const int32_t* a, const int32_t* b) const {
+    int32_t diff = 0;
+    for (int i = 0; i < key_size_; ++i) diff |= a[i] ^ b[i];
+    return diff == 0;
+  }
   size_t hash(const int32_t* k) const {
     uint64_t h = 0;
     for (int i = 0; i < key_size_; ++i) h = (h + static_cast<uint32_t>(k[i])) * 0x9E3779B97F4A7C15ull;
@@ -144,8 +149,9 @@ void vertex_key(const Simplex& s, int d, int remainder, int32_t* key) {
 }
 
 bool same_simplex(const Simplex& a, const Simplex& b, int d) {
-  return std::memcmp(a.rem0, b.rem0, sizeof(int32_t) * (d + 1)) == 0 &&
-         std::memcmp(a.rank, b.rank, sizeof(int32_t) * (d + 1)) == 0;
+  int32_t diff = 0;
+  for (int i = 0; i <= d; ++i) diff |= (a.rem0[i] ^ b.rem0[i]) | (a.rank[i] ^ b.rank[i]);
+  return diff == 0;
 }
 
 int threads_for(int64_t work, int64_t grain) {
@@ -220,10 +226,13 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
   BEYOND_CHECK(num_points >= 0 && num_points <= (int64_t{1} << 31) / (dim + 1) - 2,
                "PermutohedralLattice: ", num_points, " points is out of range");
   BEYOND_CHECK(num_points == 0 || features, "PermutohedralLattice: null features");
-  // Keys are int32: features beyond ~1e8 lattice units would overflow them.
-  for (int64_t i = 0; i < num_points * dim; ++i)
-    BEYOND_CHECK(std::isfinite(features[i]) && std::fabs(features[i]) < 1e7f, "PermutohedralLattice: feature ",
-                 i % dim, " of point ", i / dim, " is ", features[i], " (must be finite and below 1e7 in magnitude)");
+  // Keys are int32: features beyond ~1e8 lattice units would overflow them. (A branch-free pass
+  // first; the loop that names the culprit runs only when it fails. NaN fails the comparison.)
+  bool in_range = true;
+  for (int64_t i = 0; i < num_points * dim; ++i) in_range &= std::fabs(features[i]) < 1e7f;
+  for (int64_t i = 0; !in_range && i < num_points * dim; ++i)
+    BEYOND_CHECK(std::fabs(features[i]) < 1e7f, "PermutohedralLattice: feature ", i % dim, " of point ", i / dim,
+                 " is ", features[i], " (must be finite and below 1e7 in magnitude)");
   n_ = num_points;
   d_ = dim;
   const int d1 = dim + 1;
