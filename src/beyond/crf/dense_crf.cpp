@@ -17,7 +17,7 @@ int pixel_threads(int64_t work) {
 }
 
 /// For the pixels [first, last): out = softmax(in) over the first `labels` values of each row (rows
-/// `stride` apart; padding left alone), then, if `reset_to` ([N, labels]) is given, in = -reset_to:
+/// `stride` apart; the padding of `out` is set to zero), then, if `reset_to` ([N, labels]) is given, in = -reset_to:
 /// the next iteration's messages start from -U in the same pass over memory.
 BEYOND_CRF_KERNEL void softmax_range(float* in, float* out, const float* reset_to, int64_t first, int64_t last,
                                      int64_t labels, int64_t stride) {
@@ -27,14 +27,15 @@ BEYOND_CRF_KERNEL void softmax_range(float* in, float* out, const float* reset_t
     float mx = x[0];
 #pragma omp simd reduction(max : mx)
     for (int64_t l = 1; l < labels; ++l) mx = std::max(mx, x[l]);
+    // exp over the whole padded row (whole vectors, no scalar tail), then the padding is zeroed.
 #pragma omp simd
-    for (int64_t l = 0; l < labels; ++l) y[l] = detail::fast_exp(x[l] - mx);
+    for (int64_t l = 0; l < stride; ++l) y[l] = detail::fast_exp(x[l] - mx);
     float sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int64_t l = 0; l < labels; ++l) sum += y[l];
     const float inv = 1.0f / sum;
 #pragma omp simd
-    for (int64_t l = 0; l < labels; ++l) y[l] *= inv;
+    for (int64_t l = 0; l < stride; ++l) y[l] = l < labels ? y[l] * inv : 0.0f;
     if (reset_to) {
       const float* u = reset_to + p * labels;
 #pragma omp simd
