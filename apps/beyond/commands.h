@@ -30,6 +30,9 @@ void add_eval_detection(CLI::App& eval);
 /// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
 void add_eval_scorers(CLI::App& eval);
 
+/// `crf --image I.png (--unary U.npy | --probs P.npy) --out labels.png`: dense CRF post-processing.
+void add_crf(CLI::App& app);
+
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
 

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::add_proposals(app, global);
   cli::add_detect(app, global);
   cli::add_segment(app, global);
+  cli::add_crf(app);
 
   app.parse_complete_callback([&] {
     if (global.quiet) log::set_level(log::Level::Warn);
