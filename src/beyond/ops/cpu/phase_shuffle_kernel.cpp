@@ -84,10 +84,14 @@ void deinterleave_nchw(const T* src, T* dst, const Layout& l) {
         continue;
       }
       const T* in = src + ((n * l.channels + c) * l.out_h + h) * l.out_w;
-      for (int64_t j = 0; j < l.qw; ++j) {
-        const int64_t x = j * l.sw + rw - l.off_w;
-        out[j] = (x >= 0 && x < l.out_w) ? in[x] : T(0);
-      }
+      // x = j * sw + rw - off_w lies in [0, out_w) for j in [j0, j1); the rest of the row is zero.
+      const int64_t j0 = std::min(l.qw, std::max<int64_t>(0, (l.off_w - rw + l.sw - 1) / l.sw));
+      const int64_t last = l.out_w - 1 + l.off_w - rw;
+      const int64_t j1 = last < 0 ? j0 : std::max(j0, std::min(l.qw, last / l.sw + 1));
+      std::fill(out, out + j0, T(0));
+      const T* i = in + j0 * l.sw + rw - l.off_w;
+      for (int64_t j = j0; j < j1; ++j, i += l.sw) out[j] = *i;
+      std::fill(out + j1, out + l.qw, T(0));
     }
   });
 }
