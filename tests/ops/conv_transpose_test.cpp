@@ -91,6 +91,9 @@ void compare(const Case& c, torch::ScalarType dtype, const std::string& layout, 
     ASSERT_FALSE(x.is_contiguous());
   }
   auto w = torch::randn({c.c_in, c.c_out / c.groups, c.kernel[0], c.kernel[1]}, dtype);
+  if (layout == "non_contiguous") {
+    w = torch::randn({c.c_in, c.c_out / c.groups, c.kernel[1], c.kernel[0]}, dtype).transpose(2, 3);
+  }
   auto b = c.bias ? torch::randn({c.c_out}, dtype) : torch::Tensor();
   auto ref_out = torch::conv_transpose2d(x, w, b, c.stride, c.padding, c.output_padding, c.groups, c.dilation);
   auto seed = torch::randn_like(ref_out);

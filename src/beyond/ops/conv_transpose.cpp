@@ -6,6 +6,7 @@
 #include <torch/library.h>
 
 #include <array>
+#include <vector>
 
 namespace beyond::ops {
 namespace {
@@ -95,10 +96,15 @@ at::Tensor phase_conv(const at::Tensor& input, const at::Tensor& weight, const a
   const int64_t sh = g.stride[0], sw = g.stride[1];
   // Kernel zero-padded to m * s taps, split tap = j * s + r, flipped over j, phases moved into the
   // output channels.
-  auto w = at::constant_pad_nd(weight, {0, taps[1] * sw - g.kernel[1], 0, taps[0] * sh - g.kernel[0]});
-  w = w.view({groups, c_in / groups, c_out_group, taps[0], sh, taps[1], sw})
-          .flip({3, 5})
-          .permute({0, 4, 6, 2, 1, 3, 5})
+  // Each step is skipped where it is the identity (a copy saved forward and backward).
+  const int64_t pad_h = taps[0] * sh - g.kernel[0], pad_w = taps[1] * sw - g.kernel[1];
+  auto w = pad_h == 0 && pad_w == 0 ? weight : at::constant_pad_nd(weight, {0, pad_w, 0, pad_h});
+  w = w.reshape({groups, c_in / groups, c_out_group, taps[0], sh, taps[1], sw});
+  std::vector<int64_t> flip_dims;
+  if (taps[0] > 1) flip_dims.push_back(3);
+  if (taps[1] > 1) flip_dims.push_back(5);
+  if (!flip_dims.empty()) w = w.flip(flip_dims);
+  w = w.permute({0, 4, 6, 2, 1, 3, 5})
           .reshape({groups * sh * sw * c_out_group, c_in / groups, taps[0], taps[1]});
   at::Tensor conv_bias;
   if (bias.defined()) {
