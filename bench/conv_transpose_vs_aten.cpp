@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
         }
       }
       const double fa = median(fwd_aten), fo = median(fwd_ours), ba = median(fb_aten), bo = median(fb_ours);
-      std::printf("| %d | %s: %lldx%lldx%lldx%lld k%lld s%lld p%lld -> %lld | %.1f | %.1f | %.2fx | %.1f | %.1f | %.2fx | %.1e |\n",
+      std::printf("| %d | %s: %lldx%lldx%lldx%lld k%lld s%lld p%lld -> %lld "
+                  "| %.1f | %.1f | %.2fx | %.1f | %.1f | %.2fx | %.1e |\n",
                   threads, s.name.c_str(), static_cast<long long>(s.batch), static_cast<long long>(s.c_in),
                   static_cast<long long>(s.size), static_cast<long long>(s.size), static_cast<long long>(s.kernel),
                   static_cast<long long>(s.stride), static_cast<long long>(s.padding),

@@ -118,7 +118,9 @@ void compare(const Case& c, torch::ScalarType dtype, const std::string& layout, 
 TEST(ConvTranspose2d, EqualsAtenForwardAndBackwardFloat32) {
   torch::manual_seed(0);
   for (const auto& c : cases()) {
-    for (const char* layout : {"contiguous", "channels_last", "non_contiguous"}) compare(c, torch::kFloat32, layout, 1e-4);
+    for (const char* layout : {"contiguous", "channels_last", "non_contiguous"}) {
+      compare(c, torch::kFloat32, layout, 1e-4);
+    }
   }
 }
 
@@ -156,7 +158,8 @@ TEST(ConvTranspose2d, GradientsMatchCentralDifferencesInFloat64) {
   auto x = torch::randn({2, 2, 3, 3}, torch::kFloat64).requires_grad_();
   auto w = torch::randn({2, 3, 3, 3}, torch::kFloat64).requires_grad_();
   auto b = torch::randn({3}, torch::kFloat64).requires_grad_();
-  auto loss_of = [&](const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& bi, const torch::Tensor& r) {
+  auto loss_of = [&](const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& bi,
+                     const torch::Tensor& r) {
     return (ops::conv_transpose2d(xi, wi, bi, stride, padding, output_padding, 1, dilation) * r).sum();
   };
   auto r = torch::randn_like(ops::conv_transpose2d(x, w, b, stride, padding, output_padding, 1, dilation)).detach();
@@ -186,12 +189,14 @@ TEST(ConvTranspose2d, ChecksNameTheArgumentAndTheExpectation) {
   };
   expect_message([&] { ops::conv_transpose2d(x[0][0], w); }, "input must be [N, C_in, H, W]");
   expect_message([&] { ops::conv_transpose2d(x, w[0]); }, "weight must be [C_in, C_out / groups, kH, kW]");
-  expect_message([&] { ops::conv_transpose2d(x, w.to(torch::kFloat64)); }, "weight has dtype Double but input has Float");
+  expect_message([&] { ops::conv_transpose2d(x, w.to(torch::kFloat64)); },
+                 "weight has dtype Double but input has Float");
   expect_message([&] { ops::conv_transpose2d(x, torch::randn({3, 4, 4, 4})); },
                  "weight.size(0) must equal the input's channels C_in = 4");
   expect_message([&] { ops::conv_transpose2d(x, w, torch::randn({4})); }, "bias must be [C_out] = [3]");
   expect_message([&] { ops::conv_transpose2d(x, w, torch::randn({3}, torch::kFloat64)); }, "bias has dtype Double");
-  expect_message([&] { ops::conv_transpose2d(x, w, {}, {2, 2}, {0, 0}, {2, 0}); }, "output_padding must be in [0, max(stride, dilation))");
+  expect_message([&] { ops::conv_transpose2d(x, w, {}, {2, 2}, {0, 0}, {2, 0}); },
+                 "output_padding must be in [0, max(stride, dilation))");
   expect_message([&] { ops::conv_transpose2d(x, w, {}, {1, 1}, {5, 5}); }, "the output height");
   expect_message([&] { ops::conv_transpose2d(x, torch::randn({4, 1, 4, 4}), {}, {2, 2}, {0, 0}, {0, 0}, 3); },
                  "must be divisible by groups = 3");
