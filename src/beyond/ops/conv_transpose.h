@@ -27,6 +27,14 @@
 /// passes (input, weight and bias gradients, and double backward) are ATen's convolution backward
 /// through the same composition: the op is registered CompositeImplicitAutograd.
 ///
+/// The pixel shuffle and crop are one gather pass (`_phase_interleave`, its adjoint
+/// `_phase_deinterleave` for the backward; ops/cpu/phase_shuffle_kernel.cpp), not a 6-D permute copy.
+///
+/// Where it pays (bench/conv_transpose_vs_aten.cpp): large upsampling kernels (FCN's k = 16 and
+/// k = 64), where ATen's col2im over a k*k-times larger column buffer dominates; the backward pass;
+/// and several threads, where ATen runs one small GEMM + col2im per sample. For k == s on one thread
+/// (Mask R-CNN's mask head) both are one GEMM of the same size plus one scatter, so expect parity.
+///
 /// The fast path equals ATen's result up to float rounding (summation order differs); tests assert
 /// it within 1e-4 relative tolerance in float32 and 1e-10 in float64. It falls back to
 /// at::conv_transpose2d (the same result, ATen's speed) when dilation > 1 is combined with stride
