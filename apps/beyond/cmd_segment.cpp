@@ -16,6 +16,7 @@
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
 #include "beyond/core/image.h"
+#include "beyond/data/formats/npy.h"
 #include "beyond/structures/image_list.h"
 #include "beyond/tasks/segmenter.h"
 #include "beyond/viz/grid.h"
@@ -34,22 +35,10 @@ struct SegmentArgs {
   bool probs = false;
 };
 
-/// A float32 C-order NumPy .npy (format 1.0). Local until the project's own .npy writer (the dense CRF's)
-/// is merged; then this calls that.
-void write_npy_float32(const std::string& path, const torch::Tensor& t) {
-  const auto data = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  std::string shape;
-  for (int64_t d : data.sizes()) shape += std::to_string(d) + ", ";
-  if (data.dim() > 1) shape.resize(shape.size() - 2);
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
-  header.append(63 - (10 + header.size()) % 64, ' ');  // total header length a multiple of 64
-  header += '\n';
-  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  bytes += header;
-  bytes.append(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel()) * sizeof(float));
-  write_file_atomic(path, bytes);
+/// Softmax probabilities as float32 [C, H, W] .npy, the layout `beyond crf --probs` reads.
+void write_probabilities(const std::string& path, const torch::Tensor& probs) {
+  const auto data = probs.to(torch::kCPU, torch::kFloat32).contiguous();
+  npy::write_float32(path, data.sizes().vec(), data.data_ptr<float>());
 }
 
 void run_segment(const SegmentArgs& a) {
@@ -97,7 +86,7 @@ void run_segment(const SegmentArgs& a) {
       const auto stem = (dir / fs::path(a.images[i]).stem()).string();
       write_image(stem + ".png", ids_map.to(torch::kUInt8));
       write_image(stem + "_overlay.png", viz::blend_labels(image, ids_map));
-      if (a.probs) write_npy_float32(stem + "_probs.npy", torch::softmax(logits, 0));
+      if (a.probs) write_probabilities(stem + "_probs.npy", torch::softmax(logits, 0));
       panels[i].push_back(viz::colorize_labels(ids_map));
       std::cout << a.images[i] << " -> " << stem << ".png\n";
     }

@@ -5,12 +5,14 @@
 #include <cmath>
 
 #include "beyond/core/error.h"
+#include "beyond/ops/conv_transpose.h"
 
 namespace beyond::models {
 
 torch::Tensor upconvolution(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                             int64_t stride) {
-  return at::conv_transpose2d(x, weight, bias, {stride, stride});
+  // ATen's CPU transposed convolution is slow_conv_transpose2d; the ops library's is the same map as one conv2d.
+  return ops::conv_transpose2d(x, weight, bias, {stride, stride});
 }
 
 torch::Tensor bilinear_kernel(int64_t size) {
