@@ -27,10 +27,11 @@ struct TrainArgs {
   int64_t steps_T = 0;
 };
 
-// The issue-level names of the detectors map onto their from-scratch configs.
+// The issue-level names of the detectors and FCNs map onto their from-scratch configs.
 std::string config_name(const std::string& model) {
   if (model == "faster-rcnn") return "faster_rcnn_small";
   if (model == "fast-rcnn") return "fast_rcnn_small";
+  if (model == "fcn32s" || model == "fcn16s" || model == "fcn8s") return model + "_small";
   return model;
 }
 
@@ -63,11 +64,12 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
 
 void add_train(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier, faster-rcnn, fast-rcnn, ...)");
+  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier, faster-rcnn, fast-rcnn, fcn8s, ...)");
   cmd->add_option("model", args->model, "model to train: " + [] {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
-    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small)";
+    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, fcn32s|fcn16s|fcn8s = "
+               "fcn32s_small|fcn16s_small|fcn8s_small)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
