@@ -23,6 +23,8 @@ struct TrainArgs {
   std::string out;
   std::string resume;
   std::string data;
+  std::string cell;
+  int64_t steps_T = 0;
 };
 
 // The issue-level names of the detectors and FCNs map onto their from-scratch configs.
@@ -39,6 +41,15 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
   if (!a.data.empty()) {
     BEYOND_CHECK_USAGE(cfg.has("data.root"), "--data: model '", a.model, "' takes no data folder (it has no data.root)");
     cfg.set("data.root", a.data);
+  }
+  // Shorthands of the recurrent tasks (adding, copy, char-lm).
+  if (!a.cell.empty()) {
+    BEYOND_CHECK_USAGE(cfg.has("model.cell"), "--cell: model '", a.model, "' has no recurrent cell (no model.cell)");
+    cfg.set_assignment("model.cell=" + a.cell);
+  }
+  if (a.steps_T > 0) {
+    BEYOND_CHECK_USAGE(cfg.has("data.T"), "--T: model '", a.model, "' has no sequence length (no data.T)");
+    cfg.set_assignment("data.T=" + std::to_string(a.steps_T));
   }
   for (const auto& s : a.sets) cfg.set_assignment(s);
   // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
@@ -64,6 +75,8 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
   cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
   cmd->add_option("--data", args->data, "data folder (sets data.root), e.g. the output of `beyond data scenes`");
+  cmd->add_option("--cell", args->cell, "recurrent cell of a sequence model (sets model.cell): rnn, lstm or gru");
+  cmd->add_option("--T", args->steps_T, "sequence length of adding / copy (sets data.T)")->check(CLI::PositiveNumber);
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");

@@ -32,6 +32,8 @@ void add_eval_scorers(CLI::App& eval);
 
 /// `crf --image I.png (--unary U.npy | --probs P.npy) --out labels.png`: dense CRF post-processing.
 void add_crf(CLI::App& app);
+/// `gradients --cell rnn,lstm --T 100 --out grads.png`: the vanishing / exploding gradient plot.
+void add_gradients(CLI::App& app, const GlobalOptions& global);
 
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
