@@ -23,12 +23,24 @@ struct TrainArgs {
   std::string out;
   std::string resume;
   std::string data;
+  std::string text;
+  std::string cell;
+  std::string vocab;
 };
+
+// A flag that sets one config key, for models whose config has it.
+void set_from_flag(Config& cfg, const std::string& flag, const std::string& key, const std::string& value,
+                   const std::string& model) {
+  if (value.empty()) return;
+  BEYOND_CHECK_USAGE(cfg.has(key), flag, ": model '", model, "' has no ", key);
+  cfg.set(key, value);
+}
 
 // The issue-level names of the detectors map onto their from-scratch configs.
 std::string config_name(const std::string& model) {
   if (model == "faster-rcnn") return "faster_rcnn_small";
   if (model == "fast-rcnn") return "fast_rcnn_small";
+  if (model == "char-lm") return "char_lm";
   return model;
 }
 
@@ -39,6 +51,9 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
     BEYOND_CHECK_USAGE(cfg.has("data.root"), "--data: model '", a.model, "' takes no data folder (it has no data.root)");
     cfg.set("data.root", a.data);
   }
+  set_from_flag(cfg, "--text", "data.text", a.text, a.model);
+  set_from_flag(cfg, "--cell", "model.cell", a.cell, a.model);
+  set_from_flag(cfg, "--vocab", "data.vocab", a.vocab, a.model);
   for (const auto& s : a.sets) cfg.set_assignment(s);
   // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
   if (global.threads == 0 && cfg.get_int("threads") > 0) configure_threads(static_cast<int>(cfg.get_int("threads")));
@@ -56,12 +71,15 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("model", args->model, "model to train: " + [] {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
-    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small)";
+    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, char-lm = char_lm)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
   cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
   cmd->add_option("--data", args->data, "data folder (sets data.root), e.g. the output of `beyond data scenes`");
+  cmd->add_option("--text", args->text, "char-lm: a UTF-8 text file to train on (split: last 5% test, 5% before val)");
+  cmd->add_option("--cell", args->cell, "recurrent models: rnn, lstm or gru (sets model.cell)");
+  cmd->add_option("--vocab", args->vocab, "char-lm: codepoints (UTF-8) or bytes (any file) (sets data.vocab)");
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");
