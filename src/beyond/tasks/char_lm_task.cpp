@@ -158,18 +158,31 @@ std::string CharLmTask::sample_text(const TextSampleOptions& o) {
   return o.prime + vocab.decode(drawn);
 }
 
+std::string CharLmTask::usable_prime() const {
+  const auto& vocab = corpus_.vocabulary;
+  for (int32_t s : data::text_symbols(eval_prime_, vocab.kind(), "eval.prime")) {
+    if (vocab.id(s) < 0) {
+      log::warn(str("char_lm: eval.prime \"", eval_prime_, "\" has ", vocab.describe(s),
+                    ", which the text does not; samples start unprimed (set eval.prime)"));
+      return "";
+    }
+  }
+  return eval_prime_;
+}
+
 std::vector<std::string> CharLmTask::visualize(const std::string& dir) {
+  const std::string prime = usable_prime();
   std::string text;
   for (double t : temperatures_) {
-    text += str("=== temperature ", t, ", primed with \"", eval_prime_, "\" ===\n");
-    text += sample_text({eval_prime_, sample_chars_, t, 0}) + "\n\n";
+    text += str("=== temperature ", t, ", primed with \"", prime, "\" ===\n");
+    text += sample_text({prime, sample_chars_, t, 0}) + "\n\n";
   }
   write_file_atomic((fs::path(dir) / "samples.txt").string(), text);
   return {"samples.txt"};
 }
 
 void CharLmTask::sample(int64_t n, const std::string& path) {
-  write_file_atomic(path, sample_text({eval_prime_, n, 1.0, 0}));
+  write_file_atomic(path, sample_text({usable_prime(), n, 1.0, 0}));
 }
 
 std::map<std::string, std::string> CharLmTask::weights_metadata() {

@@ -63,6 +63,9 @@ class CharLmTask : public Task, public TextSampler {
   models::CharLM model() const { return model_; }
 
  private:
+  /// eval.prime, or "" (with a warning) if the text lacks one of its characters.
+  std::string usable_prime() const;
+
   data::TextCorpus corpus_;
   std::unique_ptr<data::BpttBatches> batches_;
   models::CharLM model_{nullptr};
