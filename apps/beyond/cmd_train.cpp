@@ -26,6 +26,7 @@ struct TrainArgs {
   std::string text;
   std::string cell;
   std::string vocab;
+  int64_t steps_T = 0;
 };
 
 // A flag that sets one config key, for models whose config has it.
@@ -51,9 +52,14 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
     BEYOND_CHECK_USAGE(cfg.has("data.root"), "--data: model '", a.model, "' takes no data folder (it has no data.root)");
     cfg.set("data.root", a.data);
   }
+  // Shorthands of the recurrent tasks (adding, copy, char-lm).
   set_from_flag(cfg, "--text", "data.text", a.text, a.model);
-  set_from_flag(cfg, "--cell", "model.cell", a.cell, a.model);
   set_from_flag(cfg, "--vocab", "data.vocab", a.vocab, a.model);
+  set_from_flag(cfg, "--cell", "model.cell", a.cell, a.model);
+  if (a.steps_T > 0) {
+    BEYOND_CHECK_USAGE(cfg.has("data.T"), "--T: model '", a.model, "' has no sequence length (no data.T)");
+    cfg.set_assignment("data.T=" + std::to_string(a.steps_T));
+  }
   for (const auto& s : a.sets) cfg.set_assignment(s);
   // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
   if (global.threads == 0 && cfg.get_int("threads") > 0) configure_threads(static_cast<int>(cfg.get_int("threads")));
@@ -78,8 +84,9 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
   cmd->add_option("--data", args->data, "data folder (sets data.root), e.g. the output of `beyond data scenes`");
   cmd->add_option("--text", args->text, "char-lm: a UTF-8 text file to train on (split: last 5% test, 5% before val)");
-  cmd->add_option("--cell", args->cell, "recurrent models: rnn, lstm or gru (sets model.cell)");
   cmd->add_option("--vocab", args->vocab, "char-lm: codepoints (UTF-8) or bytes (any file) (sets data.vocab)");
+  cmd->add_option("--cell", args->cell, "recurrent cell of a sequence model (sets model.cell): rnn, lstm or gru");
+  cmd->add_option("--T", args->steps_T, "sequence length of adding / copy (sets data.T)")->check(CLI::PositiveNumber);
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");

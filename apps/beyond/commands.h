@@ -28,6 +28,9 @@ void add_eval_detection(CLI::App& eval);
 /// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
 void add_eval_scorers(CLI::App& eval);
 
+/// `gradients --cell rnn,lstm --T 100 --out grads.png`: the vanishing / exploding gradient plot.
+void add_gradients(CLI::App& app, const GlobalOptions& global);
+
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   cli::add_data(app, global);
   cli::add_proposals(app, global);
   cli::add_detect(app, global);
+  cli::add_gradients(app, global);
 
   app.parse_complete_callback([&] {
     if (global.quiet) log::set_level(log::Level::Warn);

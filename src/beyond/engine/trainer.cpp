@@ -28,6 +28,10 @@ TrainerOptions TrainerOptions::from_config(const Config& cfg) {
       .checkpoint_every(cfg.get_int("train.checkpoint_every"))
       .keep_last(cfg.get_int("train.keep_last"))
       .seed(static_cast<uint64_t>(cfg.get_int("seed")));
+  if (cfg.has("train.clip_grad_value")) o.clip_grad_value(cfg.get_double("train.clip_grad_value"));
+  BEYOND_CHECK_USAGE(o.clip_grad_norm() >= 0 && o.clip_grad_value() >= 0,
+                     "train.clip_grad_norm and train.clip_grad_value must be >= 0 (0 = off), got ",
+                     o.clip_grad_norm(), " and ", o.clip_grad_value());
   return o;
 }
 
@@ -95,6 +99,7 @@ struct Trainer::Impl : StepContext {
     if (!std::isfinite(value)) throw_non_finite("loss", name, value);
     part.optimizer->zero_grad();
     loss.backward();
+    if (options.clip_grad_value() > 0) torch::nn::utils::clip_grad_value_(part.spec.parameters, options.clip_grad_value());
     if (options.clip_grad_norm() > 0) {
       const double norm = torch::nn::utils::clip_grad_norm_(part.spec.parameters, options.clip_grad_norm());
       if (!std::isfinite(norm)) throw_non_finite("gradient norm", name, norm);
@@ -108,7 +113,7 @@ struct Trainer::Impl : StepContext {
         "the ", what, " of part '", part, "' is ", value, " at step ", current_step, "; training stopped. ",
         last.empty() ? std::string("No checkpoint was written yet. ")
                      : "The last good checkpoint is " + last + " (continue with --resume). ",
-        "Lower optim.lr or set train.clip_grad_norm."));
+        "Lower optim.lr or set train.clip_grad_norm (or train.clip_grad_value)."));
   }
 
   TrainingState state() {

@@ -1,6 +1,6 @@
 #pragma once
 /// The Trainer owns the training loop around a Task: optimizers and LR schedules (one per part),
-/// gradient clipping by global norm, the non-finite-loss guard, periodic logging to metrics.jsonl,
+/// gradient clipping by global norm or by value, the non-finite-loss guard, periodic logging to metrics.jsonl,
 /// evaluation and pictures every N steps, atomic checkpoints every N steps and at the end, exact
 /// resume, and SIGINT (checkpoint, then stop with status Interrupted).
 ///
@@ -25,6 +25,9 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, steps) = 0;
   TORCH_ARG(int64_t, epochs) = 1;
   TORCH_ARG(double, clip_grad_norm) = 0.0;  // 0 = no clipping
+  /// Clamps every gradient element to [-v, v] before the norm clipping; 0 = off. For recurrent nets
+  /// whose gradients explode (Mikolov's "clipping by value"; clipping by norm keeps the direction).
+  TORCH_ARG(double, clip_grad_value) = 0.0;
   TORCH_ARG(int64_t, log_every) = 100;
   TORCH_ARG(int64_t, eval_every) = 0;        // 0 = evaluate at the end only
   TORCH_ARG(int64_t, checkpoint_every) = 1000;
@@ -36,7 +39,8 @@ struct TrainerOptions {
   TORCH_ARG(bool, visualize) = true;
 
  public:
-  /// Reads train.{steps, epochs, clip_grad_norm, log_every, eval_every, checkpoint_every, keep_last} and seed.
+  /// Reads train.{steps, epochs, clip_grad_norm, log_every, eval_every, checkpoint_every, keep_last},
+  /// train.clip_grad_value where the config has it, and seed.
   static TrainerOptions from_config(const Config& cfg);
 };
 

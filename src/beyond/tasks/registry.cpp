@@ -7,6 +7,7 @@
 #include "beyond/tasks/classifier_task.h"
 #include "beyond/tasks/detection_task.h"
 #include "beyond/tasks/gan_task.h"
+#include "beyond/tasks/long_range_task.h"
 #include "beyond/tasks/vae_task.h"
 
 namespace beyond {
@@ -66,6 +67,10 @@ void register_builtin_tasks() {
         [](const Config& c) { return std::make_shared<ClassifierTask>(c); });
   r.add("detection", "Faster R-CNN / Fast R-CNN (GeneralizedRCNN) on COCO-format data such as `scenes`",
         [](const Config& c) { return std::make_shared<DetectionTask>(c); });
+  r.add("adding", "adding problem for RNN / LSTM / GRU: sum the two marked values of a length-T sequence",
+        [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
+  r.add("copy", "copy task for RNN / LSTM / GRU: repeat 10 symbols after a delay of T steps",
+        [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
   r.add("char_lm", "character language model (RNN / LSTM / GRU, truncated BPTT) on a UTF-8 text; bits per character",
         [](const Config& c) { return std::make_shared<CharLmTask>(c); });
 }
