@@ -55,7 +55,10 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
   // Shorthands of the recurrent tasks (adding, copy, char-lm).
   set_from_flag(cfg, "--text", "data.text", a.text, a.model);
   set_from_flag(cfg, "--vocab", "data.vocab", a.vocab, a.model);
-  set_from_flag(cfg, "--cell", "model.cell", a.cell, a.model);
+  if (!a.cell.empty()) {
+    BEYOND_CHECK_USAGE(cfg.has("model.cell"), "--cell: model '", a.model, "' has no recurrent cell (no model.cell)");
+    cfg.set_assignment("model.cell=" + a.cell);
+  }
   if (a.steps_T > 0) {
     BEYOND_CHECK_USAGE(cfg.has("data.T"), "--T: model '", a.model, "' has no sequence length (no data.T)");
     cfg.set_assignment("data.T=" + std::to_string(a.steps_T));

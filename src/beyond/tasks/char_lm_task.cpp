@@ -60,12 +60,12 @@ CharLmTask::CharLmTask(const Config& cfg) {
   model_ = models::CharLM(models::CharLMOptions(corpus_.vocabulary.size(), cfg.get_int("model.hidden"))
                               .embedding_dim(cfg.get_int("model.embedding_dim"))
                               .cell(cell)
-                              .num_layers(cfg.get_int("model.layers"))
+                              .num_layers(cfg.get_int("model.num_layers"))
                               .dropout(cfg.get_double("model.dropout"))
                               .forget_bias(cfg.get_double("model.forget_bias"))
                               .fused(cfg.get_bool("model.fused")));
   vocabulary_module_ = data::VocabularyModule(corpus_.vocabulary);
-  carry_ = BpttCarry(cfg.get_int("model.layers"), streams, cfg.get_int("model.hidden"),
+  carry_ = BpttCarry(cfg.get_int("model.num_layers"), streams, cfg.get_int("model.hidden"),
                      cell == models::CellKind::LSTM);
   eval_streams_ = cfg.get_int("eval.streams");
   eval_seq_len_ = cfg.get_int("eval.seq_len");
