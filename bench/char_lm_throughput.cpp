@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "beyond/core/allocator.h"
 #include "beyond/core/threads.h"
 #include "beyond/engine/fused_adam.h"
 #include "beyond/models/sequence/char_lm.h"
@@ -24,6 +25,7 @@ struct Args {
   int64_t batch = 64, seq = 100, hidden = 256, embedding = 64, layers = 1, vocab = 73;  // KJV has 73 symbols
   int64_t steps = 20, warmup = 3;
   int threads = 1;
+  bool keep_memory = true;  // as the CLI does (core/allocator.h); --keep-memory 0 for glibc's defaults
 };
 
 Args parse(int argc, char** argv) {
@@ -41,6 +43,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--steps") a.steps = std::stoll(v);
     else if (k == "--warmup") a.warmup = std::stoll(v);
     else if (k == "--threads") a.threads = std::stoi(v);
+    else if (k == "--keep-memory") a.keep_memory = v != "0";
     else throw std::runtime_error("unknown argument " + k);
   }
   return a;
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
   using namespace beyond;
   const Args a = parse(argc, argv);
   configure_threads(a.threads);  // as the CLI does
+  if (a.keep_memory) keep_freed_memory_in_process();
   torch::manual_seed(0);
   models::CharLM lm(models::CharLMOptions(a.vocab, a.hidden)
                         .embedding_dim(a.embedding)

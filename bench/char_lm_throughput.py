@@ -3,7 +3,8 @@
 torch::nn::LSTM), beyond's own cells (written from the equations), and the same model in PyTorch
 Python (nn.LSTM), all with the same step: embedding 64 -> 1-layer LSTM -> linear over 73 symbols
 (KJV's vocabulary), batch 64, truncated BPTT 100 with the state carried and detached, cross-entropy,
-clip by global norm 5, Adam 2e-3, the same thread count. Runs alternate between the three so that
+clip by global norm 5, Adam 2e-3, the same thread count. beyond runs with the CLI's allocator setting
+(core/allocator.h: freed memory stays in the process); PyTorch with its defaults. Runs alternate between the three so that
 machine noise hits all of them; the median is reported. Targets (issue 8): fused >= 1.2x PyTorch,
 own cells within 2x of fused. Run with Debian's python3 (python3-torch) after building the bench:
 
