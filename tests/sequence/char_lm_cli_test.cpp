@@ -1,6 +1,7 @@
 // The char-lm command line: user-facing errors for bad input, exit codes, and `beyond sample`.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "support/cli.h"
@@ -72,4 +73,23 @@ TEST(CharLmCli, SampleWithPrimeAndTemperature) {
   EXPECT_TRUE(contains(bad.output, "the priming text has 'Z' (U+005A) at character 0")) << bad.output;
   auto cold = run_cli({"sample", dir / "run", "--temperature", "0"}, dir / "log_cold");
   EXPECT_EQ(cold.exit_code, 2) << cold.output;
+}
+
+TEST(CharLmCli, DataKjvExtractsTheSplitOnceAndNamesTheMissingPackage) {
+  TempDir dir;
+  auto missing = run_cli({"data", "kjv", "--out", dir / "x", "--bible-data", dir / "nowhere"}, dir / "log0");
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_TRUE(contains(missing.output, "apt-get install bible-kjv-text bible-kjv")) << missing.output;
+  if (!std::filesystem::exists("/usr/lib/bible.data")) GTEST_SKIP() << "bible-kjv-text is not installed";
+  auto first = run_cli({"data", "kjv", "--out", dir / "kjv"}, dir / "log1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_TRUE(contains(first.output, "wrote")) << first.output;
+  auto second = run_cli({"data", "kjv", "--out", dir / "kjv"}, dir / "log2");
+  EXPECT_TRUE(contains(second.output, "already there")) << second.output;
+  const auto size = [&](const char* f) { return std::filesystem::file_size(dir / (std::string("kjv/") + f)); };
+  EXPECT_EQ(size("train.txt") + size("val.txt") + size("test.txt"), size("kjv.txt"));
+  EXPECT_EQ(size("test.txt"), size("kjv.txt") / 20);  // ASCII: the last 5% of the characters
+  std::ifstream test_split(dir / "kjv/test.txt");
+  std::string tail((std::istreambuf_iterator<char>(test_split)), std::istreambuf_iterator<char>());
+  EXPECT_NE(tail.find("The grace of our Lord Jesus Christ be with you all. Amen."), std::string::npos);
 }
