@@ -3,11 +3,14 @@
 ///
 ///   detector_inference CONFIG IMAGES.safetensors WEIGHTS.safetensors OUT.safetensors
 ///                      [--repeat N] [--threads T] [--optimize] [--train TARGETS.safetensors] [--train-repeat N]
+///                      [--train-only] [--set KEY=VALUE ...]
 ///
 /// IMAGES holds "image.<i>" float [3, H, W] in [0, 1]; TARGETS "boxes.<i>" and "labels.<i>". OUT gets
 /// "boxes.<i>", "scores.<i>", "labels.<i>" of the last inference. The last stdout line is JSON: best and
 /// mean seconds of an inference, the per-stage means (transform, backbone, rpn, roi_heads, postprocess)
 /// and, with --train, best and mean seconds of one training iteration (forward, backward, SGD step).
+/// --set changes the builtin config (e.g. model.norm=frozen for the fine-tuning set-up); --train-only
+/// skips the inference.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -68,8 +71,9 @@ int main(int argc, char** argv) try {
   BEYOND_CHECK_USAGE(argc >= 5, "usage: detector_inference CONFIG IMAGES WEIGHTS OUT [--repeat N] [--threads T] "
                                 "[--optimize] [--train TARGETS] [--train-repeat N]");
   int repeat = 3, threads = 2, train_repeat = 3;
-  bool optimize = false;
+  bool optimize = false, train_only = false;
   std::string train_file;
+  std::vector<std::string> assignments;
   for (int i = 5; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--repeat") repeat = std::stoi(argv[++i]);
@@ -77,10 +81,14 @@ int main(int argc, char** argv) try {
     else if (a == "--optimize") optimize = true;
     else if (a == "--train") train_file = argv[++i];
     else if (a == "--train-repeat") train_repeat = std::stoi(argv[++i]);
+    else if (a == "--train-only") train_only = true;
+    else if (a == "--set") assignments.push_back(argv[++i]);
     else throw UsageError("unknown option " + a);
   }
   configure_threads(threads);
-  auto model = build_detector(Config::builtin(argv[1]));
+  auto cfg = Config::builtin(argv[1]);
+  for (const auto& a : assignments) cfg.set_assignment(a);
+  auto model = build_detector(cfg);
   load_state_dict(*model, load_safetensors(argv[3]), "", argv[3]);
   const auto images = numbered(load_safetensors(argv[2]), "image.");
   BEYOND_CHECK(!images.empty(), argv[2], " has no image.0");
@@ -111,7 +119,12 @@ int main(int argc, char** argv) try {
     }
     double mean = 0;
     for (double s : times) mean += s / times.size();
-    json << "\"train_best_s\": " << *std::min_element(times.begin(), times.end()) << ", \"train_mean_s\": " << mean << ", ";
+    json << "\"train_best_s\": " << *std::min_element(times.begin(), times.end()) << ", \"train_mean_s\": " << mean;
+    if (train_only) {
+      std::cout << json.str() << "}" << std::endl;
+      return 0;
+    }
+    json << ", ";
     load_state_dict(*model, load_safetensors(argv[3]), "", argv[3]);  // the inference uses the given weights
   }
   model->eval();

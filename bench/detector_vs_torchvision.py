@@ -4,13 +4,17 @@
 the same images and thread count.
 
     /usr/bin/python3 bench/detector_vs_torchvision.py --tool build/bench/detector_inference
-        [--threads 2] [--repeat 3] [--size 800x1067] [--images 1] [--train-repeat 3]
+        [--threads 2] [--repeat 3] [--size 800x1067] [--images 1] [--train-repeat 3] [--finetune]
 
 Inference: eval mode, one batch of --images images of --size (so the transform keeps them at 800 x
 1067 and pads to 800 x 1088); beyond plain and with optimize_for_inference() (norms folded into the
 convolutions, channels-last). Outputs are compared (boxes, scores, labels). Training: one iteration
 (forward with targets, backward, SGD step) on the same batch and targets. Also the time per stage
 (transform, backbone, RPN, RoI heads, post-processing) of both, measured by calling the stages in turn.
+
+--finetune adds a training comparison in the set-up torchvision builds for fine-tuning (what
+`fasterrcnn_resnet50_fpn(weights_backbone=...)` makes: FrozenBatchNorm2d, trainable_backbone_layers=3),
+the way detectors are trained in practice; beyond runs it contiguous and channels-last.
 
 So that the RoI heads and NMS do real work with random weights, the class-score layer is scaled by 20
 (peaked class probabilities, so about as many boxes pass the 0.05 score threshold as a trained model's).
@@ -37,6 +41,36 @@ def build(seed):
     with torch.no_grad():
         model.roi_heads.box_predictor.cls_score.weight.mul_(20)
     return model
+
+
+def build_finetune(seed):
+    """fasterrcnn_resnet50_fpn as torchvision builds it around pretrained weights (frozen norms, the
+    stem and layer1 frozen), with seeded random weights in place of the download."""
+    torch.manual_seed(seed)
+    body = tv.resnet_fpn_backbone(backbone_name="resnet50", weights=None, norm_layer=tv.FrozenBatchNorm2d,
+                                  trainable_layers=3)
+    model = torchvision.models.detection.FasterRCNN(body, num_classes=91)
+    tv.randomise_norms(model, torch.Generator().manual_seed(seed + 1))
+    with torch.no_grad():
+        model.roi_heads.box_predictor.cls_score.weight.mul_(20)
+    return model
+
+
+def finetune_rows(a, images, targets, inputs, train, tmp):
+    model = build_finetune(a.seed)
+    weights = os.path.join(tmp, "finetune.safetensors")
+    save({k: v.contiguous() for k, v in model.state_dict().items()}, weights)
+    best, mean = torchvision_training(model, images, targets, a.train_repeat)
+    rows = {"torchvision": {"train_best_s": best, "train_mean_s": mean}}
+    sets = ["--set", "model.norm=frozen", "--set", "model.trainable_layers=3"]
+    for label, extra in [("beyond", []), ("beyond channels-last", ["--set", "model.channels_last=true"])]:
+        r = subprocess.run([a.tool, "faster_rcnn_r50_fpn", inputs, weights, os.path.join(tmp, "o.safetensors"),
+                            "--threads", str(a.threads), "--train", train, "--train-repeat", str(a.train_repeat),
+                            "--train-only", *sets, *extra], capture_output=True, text=True)
+        if r.returncode:
+            sys.exit(f"{a.tool} failed:\n{r.stderr}")
+        rows[label] = json.loads(r.stdout.strip().splitlines()[-1])
+    return rows
 
 
 def fixed_batch(n, h, w, seed):
@@ -121,6 +155,7 @@ def main():
     p.add_argument("--size", default="800x1067")
     p.add_argument("--images", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--finetune", action="store_true", help="also compare training in the fine-tuning set-up")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     h, w = (int(s) for s in a.size.split("x"))
@@ -145,6 +180,7 @@ def main():
                 sys.exit(f"{a.tool} failed:\n{r.stderr}")
             rows[label] = json.loads(r.stdout.strip().splitlines()[-1])
             rows[label]["diff"] = max_diff(load(out), ref)
+        finetune = finetune_rows(a, images, targets, inputs, train, tmp) if a.finetune else None
     tv_row = rows["torchvision"]
     print(f"Faster R-CNN R50-FPN, {a.images} image(s) {a.size}, {a.threads} threads, best of {a.repeat}")
     for label, r in rows.items():
@@ -157,7 +193,13 @@ def main():
         if "diff" in r:
             print(f"    vs torchvision: detections (torchvision, ours) {r['diff']['counts']}, max |box diff| "
                   f"{r['diff']['boxes']:.2e}, max |score diff| {r['diff']['scores']:.2e}, labels equal {r['diff']['labels_equal']}")
-    print(json.dumps({"threads": a.threads, "size": a.size, "images": a.images, "results": rows}))
+    if finetune:
+        print(f"Training iteration, fine-tuning set-up (frozen norms, trainable_backbone_layers=3), best of {a.train_repeat}")
+        for label, r in finetune.items():
+            print(f"  {label:22s} {r['train_best_s']:7.3f} s  speed-up "
+                  f"{finetune['torchvision']['train_best_s'] / r['train_best_s']:5.2f}x")
+    print(json.dumps({"threads": a.threads, "size": a.size, "images": a.images, "results": rows,
+                      "finetune_training": finetune}))
 
 
 if __name__ == "__main__":

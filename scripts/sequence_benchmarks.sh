@@ -8,10 +8,12 @@
 #   scripts/sequence_benchmarks.sh                 # everything (see the time estimate below)
 #   TASKS=adding LENGTHS=100 SEEDS=1 scripts/sequence_benchmarks.sh   # the headline cell only
 #
-# Expected wall time on 2 cores (fused kernels, hidden 128, batch 64; measured step times at T = 100:
-# see the coordinator's report): about STEPS x T x 0.25 ms per run for the LSTM (RNN and GRU a little
-# less): STEPS=5000 -> ~2 min at T = 50, ~4 min at T = 100, ~8 min at T = 200. The full grid
-# (2 tasks x 3 T x 3 cells x 2 clip x SEEDS=3) is 108 runs, ~8 hours; with SEEDS=1, ~3 hours.
+# Expected wall time (measured here at T = 100, hidden 128, batch 64, --threads 1, on a shared 2-core
+# machine: LSTM ~12 steps/s, GRU ~15, RNN ~45; own cells and fused path within 20% of each other):
+# a run of STEPS=5000 takes ~3.5 min (LSTM) at T = 50, ~7 min at T = 100, ~14 min at T = 200; GRU
+# ~0.8x, RNN ~0.25x of that; the copy task's sequences are 20 steps longer. One (task, clip, seed)
+# row over the three T and three cells is ~50 min, so the full grid (2 tasks x 2 clip x SEEDS=3)
+# is ~10 hours; SEEDS=1 ~3.5 hours; the headline (TASKS=adding LENGTHS=100 SEEDS=1) ~25 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,7 @@ CELLS=${CELLS:-"rnn lstm gru"}
 CLIPS=${CLIPS:-"1.0 0"}          # train.clip_grad_norm; 0 = no clipping
 SEEDS=${SEEDS:-3}
 STEPS=${STEPS:-5000}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
 
 mkdir -p "$OUT"
 for task in $TASKS; do

@@ -37,10 +37,11 @@ void set_from_flag(Config& cfg, const std::string& flag, const std::string& key,
   cfg.set(key, value);
 }
 
-// The issue-level names of the detectors map onto their from-scratch configs.
+// The issue-level names of the detectors, FCNs and the character LM map onto their configs.
 std::string config_name(const std::string& model) {
   if (model == "faster-rcnn") return "faster_rcnn_small";
   if (model == "fast-rcnn") return "fast_rcnn_small";
+  if (model == "fcn32s" || model == "fcn16s" || model == "fcn8s") return model + "_small";
   if (model == "char-lm") return "char_lm";
   return model;
 }
@@ -76,11 +77,12 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
 
 void add_train(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier, faster-rcnn, fast-rcnn, ...)");
+  auto* cmd = app.add_subcommand("train", "train a model (ae, dae, vae, gan, classifier, faster-rcnn, fast-rcnn, fcn8s, ...)");
   cmd->add_option("model", args->model, "model to train: " + [] {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
-    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, char-lm = char_lm)";
+    return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, fcn32s|fcn16s|fcn8s = "
+               "fcn32s_small|fcn16s_small|fcn8s_small, char-lm = char_lm)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");

@@ -23,11 +23,15 @@ void add_data(CLI::App& app, const GlobalOptions& global);
 void add_proposals(CLI::App& app, const GlobalOptions& global);
 /// `detect --weights W IMAGES... --out DIR`: runs a trained detector, draws and writes COCO results.
 void add_detect(CLI::App& app, const GlobalOptions& global);
+/// `segment --weights W IMAGES... --out DIR`: label PNGs, overlays and probabilities of a trained FCN.
+void add_segment(CLI::App& app, const GlobalOptions& global);
 /// `eval detection RUN_DIR|W --data DIR`: COCO box AP and VOC07 mAP of a detector on a dataset split.
 void add_eval_detection(CLI::App& eval);
 /// `eval coco`, `eval voc`, `eval seg`: subcommands of `eval` that score prediction files.
 void add_eval_scorers(CLI::App& eval);
 
+/// `crf --image I.png (--unary U.npy | --probs P.npy) --out labels.png`: dense CRF post-processing.
+void add_crf(CLI::App& app);
 /// `gradients --cell rnn,lstm --T 100 --out grads.png`: the vanishing / exploding gradient plot.
 void add_gradients(CLI::App& app, const GlobalOptions& global);
 

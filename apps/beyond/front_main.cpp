@@ -1,7 +1,8 @@
-// beyond: the command users run. The file scorers (`beyond eval coco|voc|seg`) run here, in a
-// program that does not link LibTorch: LibTorch's start-up alone takes ~0.3 s, more than scoring a
-// typical results file. Every other command is handed to beyond-torch (main.cpp) with execv, so the
-// user sees one tool; `beyond --help` lists everything because beyond-torch prints it.
+// beyond: the command users run. The file scorers (`beyond eval coco|voc|seg`) and the dense CRF
+// (`beyond crf`) run here, in a program that does not link LibTorch: LibTorch's start-up alone takes
+// ~0.3 s, more than scoring a typical results file. Every other command is handed to beyond-torch
+// (main.cpp) with execv, so the user sees one tool; `beyond --help` lists everything because
+// beyond-torch prints it.
 #include <omp.h>
 #include <unistd.h>
 
@@ -17,8 +18,8 @@
 
 namespace {
 
-/// `beyond [global options] eval coco|voc|seg ...`: the commands this program runs itself.
-bool is_scorer_command(int argc, char** argv) {
+/// `beyond [global options] eval coco|voc|seg ...` or `crf ...`: the commands this program runs itself.
+bool is_front_command(int argc, char** argv) {
   int i = 1;
   while (i < argc) {
     const std::string arg = argv[i];
@@ -30,6 +31,7 @@ bool is_scorer_command(int argc, char** argv) {
       break;
     }
   }
+  if (i < argc && std::string(argv[i]) == "crf") return true;
   if (i + 1 >= argc || std::string(argv[i]) != "eval") return false;
   const std::string scorer = argv[i + 1];
   return scorer == "coco" || scorer == "voc" || scorer == "seg";
@@ -56,7 +58,7 @@ int exec_torch_cli(char** argv) {
 
 int main(int argc, char** argv) {
   using namespace beyond;
-  if (!is_scorer_command(argc, argv)) return exec_torch_cli(argv);
+  if (!is_front_command(argc, argv)) return exec_torch_cli(argv);
   CLI::App app{"beyond: deep learning beyond classification (LibTorch, C++17)", "beyond"};
   app.require_subcommand(1);
   cli::GlobalOptions global;
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   auto* eval = app.add_subcommand("eval", "score prediction files: eval coco | voc | seg");
   eval->require_subcommand(1);
   cli::add_eval_scorers(*eval);
+  cli::add_crf(app);
   app.parse_complete_callback([&] {
     if (global.quiet) log::set_level(log::Level::Warn);
     if (global.threads > 0) omp_set_num_threads(global.threads);

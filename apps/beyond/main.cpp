@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   cli::add_data(app, global);
   cli::add_proposals(app, global);
   cli::add_detect(app, global);
+  cli::add_segment(app, global);
+  cli::add_crf(app);
   cli::add_gradients(app, global);
 
   app.parse_complete_callback([&] {

@@ -91,7 +91,8 @@ TEST(Config, EveryBuiltinConfigRoundTripsThroughYaml) {
   const auto names = Config::builtin_names();
   beyond::register_builtin_tasks();
   for (const char* expected : {"ae", "dae", "vae", "gan", "classifier", "faster_rcnn_small", "fast_rcnn_small",
-                               "faster_rcnn_r50_fpn", "fast_rcnn_vgg16"}) {
+                               "faster_rcnn_r50_fpn", "fast_rcnn_vgg16", "fcn32s_small", "fcn16s_small", "fcn8s_small",
+                               "fcn8s_vgg16", "fcn8s_resnet_small"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
   for (const auto& name : names) {

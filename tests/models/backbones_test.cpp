@@ -60,6 +60,28 @@ TEST(FrozenBatchNorm2d, BuffersOnlyAndEqualToEvalBatchNorm) {
   EXPECT_FALSE(torch::allclose(frozen->forward(x), x)) << "random statistics must change the input";
 }
 
+TEST(FrozenBatchNorm2d, AppliedInsideTheConvolutionWithTheSameValuesAndGradients) {
+  torch::manual_seed(0);
+  for (bool with_bias : {false, true}) {
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(4, 6, 3).stride(2).padding(1).bias(with_bias));
+    FrozenBatchNorm2d frozen(6);
+    randomise_norms(*frozen);
+    torch::nn::AnyModule norm(frozen);
+    const auto x = torch::randn({2, 4, 9, 7}, torch::requires_grad());
+    const auto g = torch::randn({2, 6, 5, 4});
+    const auto reference = frozen->forward(conv->forward(x));
+    reference.backward(g);
+    const auto dx = x.grad().clone(), dw = conv->weight.grad().clone();
+    x.mutable_grad().zero_();
+    conv->weight.mutable_grad().zero_();
+    const auto fused = conv_norm(conv, norm, x);
+    fused.backward(g);
+    EXPECT_LT(relative_error(fused, reference), 1e-5) << "bias " << with_bias;
+    EXPECT_LT(relative_error(x.grad(), dx), 1e-5);
+    EXPECT_LT(relative_error(conv->weight.grad(), dw), 1e-5);
+  }
+}
+
 TEST(ResNet, TorchvisionNamesAndShapes) {
   torch::manual_seed(0);
   ResNet r50(ResNetOptions::resnet50());

@@ -359,6 +359,41 @@ class BoxUtilitiesParity(unittest.TestCase):
         torch.testing.assert_close(torch.cat(ours), theirs, rtol=0, atol=0)
 
 
+class ConvTranspose2dParity(unittest.TestCase):
+    """torch.ops.beyond.conv_transpose2d (phase conv2d) against torch.nn.functional.conv_transpose2d."""
+
+    def test_forward_and_backward_match_aten(self):
+        gen = torch.Generator().manual_seed(3)
+        # (C_in, C_out, size, kernel, stride, padding, output_padding, groups, dilation)
+        for c_in, c_out, size, k, s, p, op, groups, d in [(6, 4, 5, 2, 2, 0, 0, 1, 1), (3, 3, 6, 4, 2, 1, 1, 1, 1),
+                                                          (2, 2, 3, 16, 8, 4, 0, 1, 1), (4, 6, 4, 3, 2, 1, 1, 2, 1),
+                                                          (4, 4, 5, 3, 1, 2, 1, 4, 2), (2, 3, 4, 3, 2, 1, 0, 1, 2)]:
+            x = torch.randn(2, c_in, size, size + 1, dtype=torch.float64, generator=gen)
+            w = torch.randn(c_in, c_out // groups, k, k, dtype=torch.float64, generator=gen)
+            b = torch.randn(c_out, dtype=torch.float64, generator=gen)
+            args = ([s, s], [p, p], [op, op], groups, [d, d])
+            ours = [t.clone().requires_grad_() for t in (x, w, b)]
+            ref = [t.clone().requires_grad_() for t in (x, w, b)]
+            out = ops.conv_transpose2d(*ours, *args)
+            expected = torch.nn.functional.conv_transpose2d(*ref, stride=s, padding=p, output_padding=op,
+                                                            groups=groups, dilation=d)
+            torch.testing.assert_close(out, expected, rtol=1e-12, atol=1e-12)
+            seed = torch.randn(expected.shape, dtype=torch.float64, generator=gen)
+            (out * seed).sum().backward()
+            (expected * seed).sum().backward()
+            for a, e in zip(ours, ref):
+                torch.testing.assert_close(a.grad, e.grad, rtol=1e-12, atol=1e-12)
+
+    def test_gradcheck_and_gradgradcheck(self):
+        gen = torch.Generator().manual_seed(4)
+        x = torch.randn(1, 2, 3, 3, dtype=torch.float64, generator=gen, requires_grad=True)
+        w = torch.randn(2, 2, 4, 4, dtype=torch.float64, generator=gen, requires_grad=True)
+        b = torch.randn(2, dtype=torch.float64, generator=gen, requires_grad=True)
+        fn = lambda x, w, b: ops.conv_transpose2d(x, w, b, [2, 2], [1, 1], [1, 0], 1, [1, 1])
+        self.assertTrue(gradcheck(fn, (x, w, b)))
+        self.assertTrue(torch.autograd.gradgradcheck(fn, (x, w, b)))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(2)
     unittest.main(verbosity=2)

@@ -162,6 +162,21 @@ TEST(Recurrent, DropoutOnlyInTraining) {
   }
 }
 
+// clone() copies the weights (the cells read them through the registered parameters), and the
+// clone converts to float64 on its own.
+TEST(Recurrent, CloneCarriesTheWeights) {
+  torch::manual_seed(8);
+  Recurrent m(RecurrentOptions(CellKind::LSTM, 3, 5).num_layers(2));
+  auto copy = std::dynamic_pointer_cast<beyond::models::RecurrentImpl>(m->clone());
+  copy->to(torch::kFloat64);
+  auto x = torch::randn({6, 2, 3});
+  auto a = m->forward(x).first;
+  auto b = copy->forward(x.to(torch::kFloat64)).first;
+  EXPECT_EQ(a.scalar_type(), torch::kFloat32);
+  EXPECT_EQ(b.scalar_type(), torch::kFloat64);
+  EXPECT_TRUE(torch::allclose(a.to(torch::kFloat64), b, 1e-5, 1e-6));
+}
+
 TEST(Recurrent, ForgetBiasShiftsOnlyTheForgetSliceOfBiasIh) {
   const int64_t h = 64;
   torch::manual_seed(7);

@@ -3,6 +3,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 
 #include "beyond/ops/box_ops.h"
+#include "beyond/ops/conv_transpose.h"
 #include "beyond/ops/roi_ops.h"
 
 namespace beyond::ops {
@@ -109,7 +110,31 @@ at::Tensor decode_boxes(const at::Tensor& rel_codes, const at::Tensor& boxes, at
   return handle.call(rel_codes, boxes, weights, bbox_xform_clip);
 }
 
+at::Tensor conv_transpose2d(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                            at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef output_padding,
+                            int64_t groups, at::IntArrayRef dilation) {
+  static auto handle = op<at::Tensor(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&,
+                                     at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t, at::IntArrayRef)>(
+      "beyond::conv_transpose2d");
+  return handle.call(input, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt, stride, padding,
+                     output_padding, groups, dilation);
+}
+
 namespace detail {
+at::Tensor phase_interleave(const at::Tensor& phases, at::IntArrayRef stride, at::IntArrayRef offset,
+                            at::IntArrayRef output_size, int64_t groups) {
+  static auto handle = op<at::Tensor(const at::Tensor&, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t)>(
+      "beyond::_phase_interleave");
+  return handle.call(phases, stride, offset, output_size, groups);
+}
+
+at::Tensor phase_deinterleave(const at::Tensor& grad, at::IntArrayRef stride, at::IntArrayRef offset,
+                              at::IntArrayRef phase_size, int64_t groups) {
+  static auto handle = op<at::Tensor(const at::Tensor&, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t)>(
+      "beyond::_phase_deinterleave");
+  return handle.call(grad, stride, offset, phase_size, groups);
+}
+
 at::Tensor roi_align_backward(const at::Tensor& grad, const at::Tensor& rois, double spatial_scale,
                               int64_t pooled_height, int64_t pooled_width, int64_t batch_size, int64_t channels,
                               int64_t height, int64_t width, int64_t sampling_ratio, bool aligned) {

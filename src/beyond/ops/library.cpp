@@ -29,6 +29,11 @@ TORCH_LIBRARY(beyond, m) {
   m.def("roi_levels(Tensor rois, int k_min, int k_max, int canonical_scale, int canonical_level) -> Tensor");
   m.def("multiscale_roi_align(Tensor[] features, Tensor rois, int[2] image_size, int[2] output_size, "
         "int sampling_ratio, int canonical_scale, int canonical_level) -> Tensor");
+  // ops/conv_transpose.cpp: ATen's conv_transpose2d semantics, computed as a phase conv2d.
+  m.def("conv_transpose2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, "
+        "int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor");
+  m.def("_phase_interleave(Tensor phases, int[2] stride, int[2] offset, int[2] output_size, int groups) -> Tensor");
+  m.def("_phase_deinterleave(Tensor grad, int[2] stride, int[2] offset, int[2] phase_size, int groups) -> Tensor");
   m.def("cell_anchors(int[] sizes, float[] aspect_ratios) -> Tensor");
   m.def("grid_anchors(Tensor cell_anchors, int[2] grid_size, int[2] stride) -> Tensor");
 }

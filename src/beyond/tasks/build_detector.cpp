@@ -84,6 +84,8 @@ models::GeneralizedRCNN build_detector(const Config& cfg, int64_t num_classes) {
   BEYOND_CHECK(arch == "faster_rcnn" || arch == "fast_rcnn", "model.arch must be faster_rcnn or fast_rcnn, got '",
                arch, "'");
   auto backbone = build_backbone(cfg);
+  // Configs saved in weights files before the key existed lack it: they ran contiguous.
+  backbone->set_channels_last(cfg.has("model.channels_last") && cfg.get_bool("model.channels_last"));
   const bool fpn = cfg.get_string("model.backbone") != "vgg16";
   const int64_t channels = backbone->out_channels();
   RegionProposalNetwork rpn{nullptr};

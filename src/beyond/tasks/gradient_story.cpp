@@ -23,6 +23,9 @@ GradientCurve trace_one(const GradientStoryOptions& o, models::CellKind cell, co
   torch::manual_seed(o.seed);
   models::Recurrent rnn(models::RecurrentOptions(cell, x.size(2), o.hidden).forget_bias(o.forget_bias));
   torch::nn::Linear readout(o.hidden, 1);
+  // In float64: a vanilla RNN's gradient falls below float32's smallest number within 100 steps.
+  rnn->to(torch::kFloat64);
+  readout->to(torch::kFloat64);
   std::string name = models::cell_kind_name(cell);
   if (radius > 0) {
     models::set_recurrent_spectral_radius(*rnn, radius);
@@ -61,6 +64,8 @@ std::vector<GradientCurve> gradient_story(const GradientStoryOptions& o) {
   BEYOND_CHECK_USAGE(o.hidden > 0 && o.batch > 0, "gradients: --hidden and --batch must be positive");
   for (double r : o.radii) BEYOND_CHECK_USAGE(r > 0, "gradients: spectral radii must be positive, got ", r);
   auto data = data::adding_problem(o.steps, o.batch, o.seed, 0);
+  data.input = data.input.to(torch::kFloat64);
+  data.target = data.target.to(torch::kFloat64);
   std::vector<GradientCurve> curves;
   for (const auto& name : o.cells) {
     const models::CellKind cell = models::parse_cell_kind(name);

@@ -2,7 +2,8 @@
 /// The vanishing / exploding gradient story as one experiment: fresh one-layer recurrent networks
 /// (the same seed for every curve) read the same adding-problem sequences; the loss is the MSE of a
 /// linear readout of the last hidden state, so the gradient enters at t = T - 1 only and every
-/// earlier ||dL/dh_t|| measures how far it survives the trip back. One curve per cell, and for the
+/// earlier ||dL/dh_t|| measures how far it survives the trip back. Computed in float64, so that
+/// gradients far below float32's range (1e-38) are still measured, not flushed to 0. One curve per cell, and for the
 /// vanilla RNN one per requested spectral radius of W_hh. `beyond gradients` and the demo draw it.
 ///
 ///   GradientStoryOptions o;  o.cells = {"rnn", "lstm"};  o.radii = {0.9, 1.0, 1.1};

@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-#include <cmath>
+#include <algorithm>
 #include <filesystem>
 
 #include "beyond/core/error.h"
@@ -122,10 +122,16 @@ std::vector<std::string> LongRangeTask::visualize(const std::string& dir) {
   if (rnn_->options().num_layers() != 1) return {};  // the trace is defined for one layer
   torch::AutoGradMode grad_on(true);  // the Trainer calls this under NoGradGuard
   const int64_t n = std::min<int64_t>(eval_size_, 32);
-  torch::Tensor x = test_.input.narrow(1, 0, n), target = test_.target.narrow(-1, 0, n);
+  // On float64 copies: a vanilla RNN's gradient leaves float32's range within ~40 steps.
+  auto rnn = std::dynamic_pointer_cast<models::RecurrentImpl>(rnn_->clone());
+  auto head = std::dynamic_pointer_cast<torch::nn::LinearImpl>(head_->clone());
+  rnn->to(torch::kFloat64);
+  head->to(torch::kFloat64);
+  torch::Tensor x = test_.input.narrow(1, 0, n).to(torch::kFloat64), target = test_.target.narrow(-1, 0, n);
+  if (!copy_) target = target.to(torch::kFloat64);
   const int64_t steps = x.size(0);
-  auto trace = models::trace_gradients(*rnn_, x, [&](const torch::Tensor& hidden) {
-    return window_loss(head_->forward(hidden), target, 0, steps, steps);
+  auto trace = models::trace_gradients(*rnn, x, [&](const torch::Tensor& hidden) {
+    return window_loss(head->forward(hidden), target, 0, steps, steps);
   }, /*jacobians=*/false);
   viz::Series s{models::cell_kind_name(rnn_->options().cell()), {}, {}};
   for (int64_t t = 0; t < steps; ++t) {

@@ -8,6 +8,7 @@
 #include "beyond/tasks/detection_task.h"
 #include "beyond/tasks/gan_task.h"
 #include "beyond/tasks/long_range_task.h"
+#include "beyond/tasks/segmentation_task.h"
 #include "beyond/tasks/vae_task.h"
 
 namespace beyond {
@@ -67,6 +68,8 @@ void register_builtin_tasks() {
         [](const Config& c) { return std::make_shared<ClassifierTask>(c); });
   r.add("detection", "Faster R-CNN / Fast R-CNN (GeneralizedRCNN) on COCO-format data such as `scenes`",
         [](const Config& c) { return std::make_shared<DetectionTask>(c); });
+  r.add("segmentation", "FCN-32s / 16s / 8s semantic segmentation on label PNGs such as `scenes`",
+        [](const Config& c) { return std::make_shared<SegmentationTask>(c); });
   r.add("adding", "adding problem for RNN / LSTM / GRU: sum the two marked values of a length-T sequence",
         [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
   r.add("copy", "copy task for RNN / LSTM / GRU: repeat 10 symbols after a delay of T steps",

@@ -33,7 +33,8 @@ class TaskRegistry {
   std::vector<std::pair<std::string, Entry>> entries_;
 };
 
-/// Registers ae, dae, vae, gan, classifier, detection, adding and copy. Safe to call more than once.
+/// Registers ae, dae, vae, gan, classifier, detection, segmentation, adding and copy. Safe to call more
+/// than once.
 void register_builtin_tasks();
 
 }  // namespace beyond

@@ -14,6 +14,7 @@
 
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
+#include "beyond/data/formats/png_io.h"
 
 namespace beyond::voc {
 namespace detail {
@@ -84,21 +85,7 @@ Object parse_object(const pugi::xml_node& node, size_t index, const std::string&
 // ---- PNG through libpng's classic interface. Errors longjmp back to the setjmp in these plain
 // functions, which own no C++ objects, so no destructor is skipped.
 
-/// One PNG being read or written: the file, libpng's structs, and the message of a libpng error.
-struct PngIo {
-  FILE* file = nullptr;
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  char error[200] = {0};
-};
-
-void png_error_to_buffer(png_structp png, png_const_charp message) {
-  auto* io = static_cast<PngIo*>(png_get_error_ptr(png));
-  std::snprintf(io->error, sizeof(io->error), "%s", message);
-  png_longjmp(png, 1);
-}
-
-void png_ignore_warning(png_structp, png_const_charp) {}
+using namespace beyond::png_io;
 
 /// Reads the header and sets up sub-byte indices to be unpacked; false (r.error says why) on failure.
 bool png_read_header(PngIo& r, png_uint_32& width, png_uint_32& height, int& color_type, int& bit_depth) {

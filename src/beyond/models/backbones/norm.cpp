@@ -5,6 +5,7 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
 
+
 namespace beyond::models {
 
 FrozenBatchNorm2dImpl::FrozenBatchNorm2dImpl(int64_t num_features_, double eps_)
@@ -41,6 +42,19 @@ const char* norm_kind_name(NormKind kind) { return kind == NormKind::Frozen ? "f
 torch::nn::AnyModule make_norm(NormKind kind, int64_t channels) {
   if (kind == NormKind::Frozen) return torch::nn::AnyModule(FrozenBatchNorm2d(channels));
   return torch::nn::AnyModule(torch::nn::BatchNorm2d(channels));
+}
+
+torch::Tensor conv_norm(torch::nn::Conv2d& conv, torch::nn::AnyModule& norm, const torch::Tensor& x) {
+  const auto frozen = std::dynamic_pointer_cast<FrozenBatchNorm2dImpl>(norm.ptr());
+  const auto& o = conv->options;
+  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  if (!frozen || !padding || !c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode())) {
+    return norm.forward(conv->forward(x));
+  }
+  auto [scale, shift] = frozen->scale_shift();
+  const torch::Tensor bias = conv->bias.defined() ? conv->bias * scale + shift : shift;
+  return torch::conv2d(x, conv->weight * scale.reshape({-1, 1, 1, 1}), bias, o.stride(), *padding, o.dilation(),
+                       o.groups());
 }
 
 namespace {

@@ -48,6 +48,12 @@ const char* norm_kind_name(NormKind kind);
 /// A FrozenBatchNorm2d or BatchNorm2d of `channels` features, type-erased so blocks hold either.
 torch::nn::AnyModule make_norm(NormKind kind, int64_t channels);
 
+/// `norm(conv(x))`. A FrozenBatchNorm2d is applied inside the convolution (weight * scale, shift as
+/// the bias), recomputed on every call so the weights stay trainable and the state_dict unchanged: the
+/// same affine map with one pass over the output fewer, forward and backward. Fine-tuning keeps every
+/// norm frozen, so this is most of what folding saves at inference, available while training.
+torch::Tensor conv_norm(torch::nn::Conv2d& conv, torch::nn::AnyModule& norm, const torch::Tensor& x);
+
 /// Folds `norm` (FrozenBatchNorm2d, or BatchNorm2d in eval mode: its running statistics) into `conv`:
 /// returns a new convolution with a bias, registered in `owner` under `conv_name`, and an Identity
 /// registered under `norm_name`. Outputs stay equal up to float rounding; the owner's state_dict then

@@ -43,7 +43,7 @@ void DownsampleImpl::reset() {
   register_module("1", norm_.ptr());
 }
 
-torch::Tensor DownsampleImpl::forward(const torch::Tensor& x) { return norm_.forward(conv_->forward(x)); }
+torch::Tensor DownsampleImpl::forward(const torch::Tensor& x) { return conv_norm(conv_, norm_, x); }
 
 void DownsampleImpl::fold_norm() { std::tie(conv_, norm_) = models::fold_norm(*this, "0", conv_, "1", norm_); }
 
@@ -79,7 +79,7 @@ void ResidualBlockImpl::reset() {
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   torch::Tensor out = x;
   for (size_t i = 0; i < convs_.size(); ++i) {
-    out = norms_[i].forward(convs_[i]->forward(out));
+    out = conv_norm(convs_[i], norms_[i], out);
     if (i + 1 < convs_.size()) out.relu_();
   }
   out += downsample_ ? downsample_->forward(x) : x;
@@ -136,7 +136,7 @@ void ResNetImpl::freeze_stages() {
 std::vector<torch::Tensor> ResNetImpl::forward(const torch::Tensor& x) {
   BEYOND_CHECK(x.dim() == 4 && x.size(1) == options.in_channels(), "resnet: expected an [N, ",
                options.in_channels(), ", H, W] batch, got ", x.sizes());
-  torch::Tensor h = maxpool_->forward(bn1_.forward(conv1_->forward(x)).relu_());
+  torch::Tensor h = maxpool_->forward(conv_norm(conv1_, bn1_, x).relu_());
   std::vector<torch::Tensor> out;
   for (auto& stage : layers_) {
     h = stage->forward(h);

@@ -167,12 +167,14 @@ std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward_cells(const torc
   for (int64_t l = 0; l < o.num_layers(); ++l) {
     const auto& w = weights_[static_cast<size_t>(l)];
     // The input projection of every step at once (one large matmul); only W_hh h runs step by step.
-    torch::Tensor gi = torch::nn::functional::linear(x, w[0], w[2]);
+    // unbind, not gi[t]: one backward node for all steps instead of a [T, N, G*H] zero-filled
+    // gradient per step (which makes the backward pass quadratic in T).
+    const std::vector<torch::Tensor> gi = torch::nn::functional::linear(x, w[0], w[2]).unbind(0);
     CellState state{s.h[l], lstm ? s.c[l] : torch::Tensor()};
     std::vector<torch::Tensor> outputs;
     outputs.reserve(static_cast<size_t>(steps));
     for (int64_t t = 0; t < steps; ++t) {
-      state = step_from_projection(o.cell(), gi[t], state, w[1], w[3]);
+      state = step_from_projection(o.cell(), gi[static_cast<size_t>(t)], state, w[1], w[3]);
       outputs.push_back(state.h);
     }
     final_h.push_back(state.h);

@@ -1,0 +1,134 @@
+// beyond segment --weights W [--weights W2 ...] IMAGES... --out DIR [--scale S] [--probs]
+//                [--panels P.png [--labels DIR]]
+// Writes, per image, DIR/<stem>.png (the predicted label map: 0 background, else the category id, so
+// `beyond eval seg` scores it against label PNGs such as scenes' <split>/labels), DIR/<stem>_overlay.png
+// (the labels' colours over the image) and with --probs DIR/<stem>_probs.npy (softmax probabilities,
+// float32 [C, H, W], class order 0 = background then the categories by id: the input of `beyond crf`).
+// With several --weights each model writes into DIR/<run or file name>/. --panels draws one row per
+// image: the image, the ground truth from --labels (label PNGs named as the images), then each model's
+// prediction, coloured by category id (so FCN-32s / 16s / 8s runs compare side by side).
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "beyond/core/atomic_file.h"
+#include "beyond/core/error.h"
+#include "beyond/core/image.h"
+#include "beyond/structures/image_list.h"
+#include "beyond/tasks/segmenter.h"
+#include "beyond/viz/grid.h"
+#include "beyond/viz/label_colors.h"
+#include "commands.h"
+
+namespace beyond::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct SegmentArgs {
+  std::vector<std::string> weights;
+  std::string out, panels, labels;
+  std::vector<std::string> images;
+  double scale = 0;
+  bool probs = false;
+};
+
+/// A float32 C-order NumPy .npy (format 1.0). Local until the project's own .npy writer (the dense CRF's)
+/// is merged; then this calls that.
+void write_npy_float32(const std::string& path, const torch::Tensor& t) {
+  const auto data = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  std::string shape;
+  for (int64_t d : data.sizes()) shape += std::to_string(d) + ", ";
+  if (data.dim() > 1) shape.resize(shape.size() - 2);
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');  // total header length a multiple of 64
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  bytes.append(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel()) * sizeof(float));
+  write_file_atomic(path, bytes);
+}
+
+void run_segment(const SegmentArgs& a) {
+  BEYOND_CHECK_USAGE(a.scale >= 0, "segment: --scale must be > 0 (or 0 for the model's data.eval_scale), got ", a.scale);
+  std::map<std::string, std::string> seen;
+  for (const auto& path : a.images) {
+    const auto [it, fresh] = seen.emplace(fs::path(path).stem().string(), path);
+    BEYOND_CHECK_USAGE(fresh, "segment: ", it->second, " and ", path, " would both be written as ", it->first,
+                       ".png; rename one, or run them with different --out folders");
+  }
+  std::map<std::string, std::string> models;
+  for (const auto& w : a.weights) {
+    const auto [it, fresh] = models.emplace(fs::path(w).stem().string(), w);
+    BEYOND_CHECK_USAGE(a.weights.size() == 1 || fresh, "segment: ", it->second, " and ", w, " would both write into ",
+                       (fs::path(a.out) / it->first).string(), "; pass run directories with different names");
+  }
+  ensure_writable_dir(a.out);
+  // panels[i]: image i's row (image, ground truth, one prediction per model).
+  std::vector<std::vector<torch::Tensor>> panels(a.images.size());
+  for (size_t i = 0; i < a.images.size(); ++i) {
+    const auto image = read_image(a.images[i]);
+    panels[i].push_back(image.size(0) == 1 ? image.expand({3, -1, -1}) : image);
+    if (!a.labels.empty()) {
+      const auto label = (fs::path(a.labels) / (fs::path(a.images[i]).stem().string() + ".png")).string();
+      const auto truth = read_image(label);
+      BEYOND_CHECK(truth.size(0) == 1 && truth.size(1) == image.size(1) && truth.size(2) == image.size(2), label,
+                   ": expected a single-channel ", image.size(1), " x ", image.size(2), " label PNG (as ", a.images[i],
+                   "), got ", truth.sizes());
+      panels[i].push_back(viz::colorize_labels(truth[0]));
+    }
+  }
+  for (const auto& weights : a.weights) {
+    auto s = load_segmenter(weights);
+    const auto dir = a.weights.size() == 1 ? fs::path(a.out) : fs::path(a.out) / fs::path(weights).stem();
+    fs::create_directories(dir);
+    std::vector<int64_t> ids{0};
+    for (const auto& c : s.categories) ids.push_back(c.id);
+    BEYOND_CHECK(ids.back() <= 254, weights, ": category id ", ids.back(), " does not fit a label PNG (1..254)");
+    const auto to_id = torch::tensor(ids, torch::kInt64);
+    for (size_t i = 0; i < a.images.size(); ++i) {
+      const auto& image = panels[i][0];
+      const auto logits = segment_image(s.model, image, s.config, a.scale);
+      const auto labels = logits.argmax(0);
+      const auto ids_map = to_id.index_select(0, labels.flatten()).view(labels.sizes());
+      const auto stem = (dir / fs::path(a.images[i]).stem()).string();
+      write_image(stem + ".png", ids_map.to(torch::kUInt8));
+      write_image(stem + "_overlay.png", viz::blend_labels(image, ids_map));
+      if (a.probs) write_npy_float32(stem + "_probs.npy", torch::softmax(logits, 0));
+      panels[i].push_back(viz::colorize_labels(ids_map));
+      std::cout << a.images[i] << " -> " << stem << ".png\n";
+    }
+  }
+  if (!a.panels.empty()) {
+    std::vector<torch::Tensor> all;
+    for (auto& row : panels) all.insert(all.end(), row.begin(), row.end());
+    viz::save_grid(ImageList::from_tensors(all, 1, 255).tensor(), a.panels, static_cast<int64_t>(panels[0].size()));
+    std::cout << "panels: " << a.panels << "\n";
+  }
+}
+
+}  // namespace
+
+void add_segment(CLI::App& app, const GlobalOptions&) {
+  auto a = std::make_shared<SegmentArgs>();
+  auto* cmd = app.add_subcommand("segment", "label every pixel of images with a trained FCN; writes label PNGs, "
+                                            "overlays and optionally class probabilities");
+  cmd->add_option("images", a->images, "image files (PNG, JPEG, ...; grey is converted to RGB)")->required();
+  cmd->add_option("--weights", a->weights, "a run directory of `beyond train fcn8s|fcn16s|fcn32s`, or its "
+                                           "model.safetensors (repeatable: several models side by side)")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--out", a->out, "output folder: <stem>.png (category ids), <stem>_overlay.png")->required();
+  cmd->add_option("--scale", a->scale, "run the network on the image rescaled by this (0: the model's data.eval_scale)")
+      ->capture_default_str();
+  cmd->add_option("--panels", a->panels, "also draw image | ground truth | each model's prediction, one row per image, "
+                                         "into this PNG");
+  cmd->add_option("--labels", a->labels, "folder of ground-truth label PNGs (category ids) named as the images, for --panels");
+  cmd->add_flag("--probs", a->probs, "also write <stem>_probs.npy: softmax probabilities, float32 [C, H, W]");
+  cmd->callback([a] { run_segment(*a); });
+}
+
+}  // namespace beyond::cli

@@ -1,0 +1,85 @@
+#include "beyond/models/layers/bilinear_upsample.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "beyond/core/error.h"
+
+namespace beyond::models {
+
+torch::Tensor upconvolution(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                            int64_t stride) {
+  return at::conv_transpose2d(x, weight, bias, {stride, stride});
+}
+
+torch::Tensor bilinear_kernel(int64_t size) {
+  BEYOND_CHECK(size >= 1, "bilinear_kernel: size must be >= 1, got ", size);
+  const int64_t factor = (size + 1) / 2;
+  const double centre = size % 2 == 1 ? factor - 1.0 : factor - 0.5;
+  auto line = torch::arange(size, torch::kFloat64);
+  line = 1 - (line - centre).abs() / static_cast<double>(factor);
+  return torch::outer(line, line).to(torch::kFloat32);
+}
+
+namespace {
+bool near_integer(double v) { return std::abs(v - std::round(v)) < 1e-9; }
+}  // namespace
+
+int64_t alignment_offset(const GridGeometry& source, const GridGeometry& target, int64_t kernel_size) {
+  const double f = source.stride / target.stride;
+  BEYOND_CHECK(target.stride > 0 && f >= 1 && near_integer(f), "alignment_offset: a grid of stride ", source.stride,
+               " does not upsample to one of stride ", target.stride, " by a whole factor");
+  const double offset = (kernel_size - 1) / 2.0 + (target.origin - source.origin) / target.stride;
+  BEYOND_CHECK(near_integer(offset), "alignment_offset: a ", kernel_size, "x", kernel_size,
+               " transposed convolution cannot align a grid of stride ", source.stride, " and origin ",
+               source.origin, " with one of stride ", target.stride, " and origin ", target.origin, " (offset ",
+               offset, " is not an integer); use aligned_kernel_size");
+  return static_cast<int64_t>(std::lround(offset));
+}
+
+int64_t aligned_kernel_size(const GridGeometry& source, const GridGeometry& target) {
+  const int64_t f = std::lround(source.stride / target.stride);
+  for (int64_t k : {2 * f, 2 * f - 1}) {
+    const double offset = (k - 1) / 2.0 + (target.origin - source.origin) / target.stride;
+    if (near_integer(offset)) return k;
+  }
+  throw Error(str("aligned_kernel_size: no bilinear kernel aligns a grid of stride ", source.stride, " and origin ",
+                  source.origin, " with one of stride ", target.stride, " and origin ", target.origin));
+}
+
+torch::Tensor crop_spatial(const torch::Tensor& x, int64_t offset, int64_t height, int64_t width, const char* what) {
+  BEYOND_CHECK(x.dim() == 4 && offset >= 0 && x.size(2) >= offset + height && x.size(3) >= offset + width, what,
+               " of shape ", x.sizes(), " does not hold a ", height, " x ", width, " crop at offset ", offset);
+  return x.slice(2, offset, offset + height).slice(3, offset, offset + width);
+}
+
+BilinearUpsampleImpl::BilinearUpsampleImpl(BilinearUpsampleOptions options_) : options(options_) { reset(); }
+
+int64_t BilinearUpsampleImpl::kernel_size() const {
+  return options.kernel_size() > 0 ? options.kernel_size() : 2 * options.factor();
+}
+
+void BilinearUpsampleImpl::reset() {
+  BEYOND_CHECK(options.channels() > 0 && options.factor() >= 1 && options.kernel_size() >= 0,
+               "BilinearUpsample: channels and factor must be positive and kernel_size >= 0, got channels ",
+               options.channels(), ", factor ", options.factor(), ", kernel_size ", options.kernel_size());
+  const int64_t c = options.channels(), k = kernel_size();
+  weight = register_parameter("weight", torch::zeros({c, c, k, k}), options.learnable());
+  reset_parameters();
+}
+
+void BilinearUpsampleImpl::reset_parameters() {
+  torch::NoGradGuard no_grad;
+  weight.zero_();
+  const auto kernel = bilinear_kernel(kernel_size());
+  for (int64_t i = 0; i < options.channels(); ++i) weight[i][i].copy_(kernel);
+}
+
+torch::Tensor BilinearUpsampleImpl::forward(const torch::Tensor& x) {
+  BEYOND_CHECK(x.dim() == 4 && x.size(1) == options.channels(), "BilinearUpsample: expected [N, ",
+               options.channels(), ", H, W], got ", x.sizes());
+  return upconvolution(x, weight, {}, options.factor());
+}
+
+}  // namespace beyond::models
