@@ -12,6 +12,9 @@ PACKAGES=(
   # The OpenMP build of OpenBLAS shares LibTorch's OpenMP threads (see select_blas below).
   libopenblas0-openmp
   dataset-fashion-mnist
+  # Text corpora for the character language model: the King James Bible (`bible` prints it; `beyond
+  # data kjv` extracts it), and two more texts for users' own experiments.
+  bible-kjv bible-kjv-text fortunes jargon-text
   # Parity tests and the side-by-side benchmarks run PyTorch from Debian's python3.
   python3-torchvision python3-numpy
 )

@@ -1,4 +1,5 @@
-// beyond data scenes --out DIR ..., beyond data show DIR --split val --n 16 --out preview.png
+// beyond data scenes --out DIR ..., beyond data show DIR --split val --n 16 --out preview.png,
+// beyond data kjv --out DIR
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "beyond/core/opencv_interop.h"
 #include "beyond/data/formats/coco.h"
 #include "beyond/data/generators/scenes.h"
+#include "beyond/data/text/kjv.h"
 #include "beyond/viz/draw_instances.h"
 #include "beyond/viz/grid.h"
 #include "commands.h"
@@ -103,6 +105,20 @@ void add_show(CLI::App& data, const GlobalOptions&) {
   });
 }
 
+void add_kjv(CLI::App& data) {
+  auto a = std::make_shared<std::pair<std::string, data::KjvOptions>>();
+  auto* cmd = data.add_subcommand(
+      "kjv", "extract the King James Bible (Debian bible-kjv) into a text corpus folder: kjv.txt and "
+             "train/val/test.txt (last 5% test, the 5% before it val)");
+  cmd->add_option("--out", a->first, "output folder (left as it is if already complete)")->required();
+  cmd->add_option("--bible-data", a->second.data_dir, "folder of bible.data")->capture_default_str();
+  cmd->callback([a] {
+    const data::KjvSummary s = data::extract_kjv(a->first, a->second);
+    std::cout << (s.reused ? "already there: " : "wrote ") << a->first << " (" << s.bytes << " bytes; train "
+              << s.train << ", val " << s.val << ", test " << s.test << " characters)\n";
+  });
+}
+
 }  // namespace
 
 void add_data(CLI::App& app, const GlobalOptions& global) {
@@ -110,6 +126,7 @@ void add_data(CLI::App& app, const GlobalOptions& global) {
   data->require_subcommand(1);
   add_scenes(*data, global);
   add_show(*data, global);
+  add_kjv(*data);
 }
 
 }  // namespace beyond::cli

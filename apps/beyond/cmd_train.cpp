@@ -23,15 +23,26 @@ struct TrainArgs {
   std::string out;
   std::string resume;
   std::string data;
+  std::string text;
   std::string cell;
+  std::string vocab;
   int64_t steps_T = 0;
 };
 
-// The issue-level names of the detectors and FCNs map onto their from-scratch configs.
+// A flag that sets one config key, for models whose config has it.
+void set_from_flag(Config& cfg, const std::string& flag, const std::string& key, const std::string& value,
+                   const std::string& model) {
+  if (value.empty()) return;
+  BEYOND_CHECK_USAGE(cfg.has(key), flag, ": model '", model, "' has no ", key);
+  cfg.set(key, value);
+}
+
+// The issue-level names of the detectors, FCNs and the character LM map onto their configs.
 std::string config_name(const std::string& model) {
   if (model == "faster-rcnn") return "faster_rcnn_small";
   if (model == "fast-rcnn") return "fast_rcnn_small";
   if (model == "fcn32s" || model == "fcn16s" || model == "fcn8s") return model + "_small";
+  if (model == "char-lm") return "char_lm";
   return model;
 }
 
@@ -43,6 +54,8 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
     cfg.set("data.root", a.data);
   }
   // Shorthands of the recurrent tasks (adding, copy, char-lm).
+  set_from_flag(cfg, "--text", "data.text", a.text, a.model);
+  set_from_flag(cfg, "--vocab", "data.vocab", a.vocab, a.model);
   if (!a.cell.empty()) {
     BEYOND_CHECK_USAGE(cfg.has("model.cell"), "--cell: model '", a.model, "' has no recurrent cell (no model.cell)");
     cfg.set_assignment("model.cell=" + a.cell);
@@ -69,12 +82,14 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
     return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, fcn32s|fcn16s|fcn8s = "
-               "fcn32s_small|fcn16s_small|fcn8s_small)";
+               "fcn32s_small|fcn16s_small|fcn8s_small, char-lm = char_lm)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");
   cmd->add_option("--out", args->out, "run directory (default runs/<model>)");
   cmd->add_option("--data", args->data, "data folder (sets data.root), e.g. the output of `beyond data scenes`");
+  cmd->add_option("--text", args->text, "char-lm: a UTF-8 text file to train on (split: last 5% test, 5% before val)");
+  cmd->add_option("--vocab", args->vocab, "char-lm: codepoints (UTF-8) or bytes (any file) (sets data.vocab)");
   cmd->add_option("--cell", args->cell, "recurrent cell of a sequence model (sets model.cell): rnn, lstm or gru");
   cmd->add_option("--T", args->steps_T, "sequence length of adding / copy (sets data.T)")->check(CLI::PositiveNumber);
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")

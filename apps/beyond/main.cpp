@@ -3,6 +3,7 @@
 // 1 runtime error, 2 usage error, 130 interrupted (a checkpoint was written).
 #include <c10/util/Exception.h>
 
+#include "beyond/core/allocator.h"
 #include "beyond/core/error.h"
 #include "beyond/core/log.h"
 #include "beyond/core/threads.h"
@@ -11,6 +12,7 @@
 
 int main(int argc, char** argv) {
   using namespace beyond;
+  keep_freed_memory_in_process();  // training steps reuse their memory instead of re-faulting it
   CLI::App app{"beyond: deep learning beyond classification (LibTorch, C++17)", "beyond"};
   app.require_subcommand(1);
   cli::GlobalOptions global;

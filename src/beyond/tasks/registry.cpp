@@ -3,6 +3,7 @@
 #include "beyond/core/error.h"
 #include "beyond/engine/config.h"
 #include "beyond/tasks/autoencoder_task.h"
+#include "beyond/tasks/char_lm_task.h"
 #include "beyond/tasks/classifier_task.h"
 #include "beyond/tasks/detection_task.h"
 #include "beyond/tasks/gan_task.h"
@@ -73,6 +74,8 @@ void register_builtin_tasks() {
         [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
   r.add("copy", "copy task for RNN / LSTM / GRU: repeat 10 symbols after a delay of T steps",
         [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
+  r.add("char_lm", "character language model (RNN / LSTM / GRU, truncated BPTT) on a UTF-8 text; bits per character",
+        [](const Config& c) { return std::make_shared<CharLmTask>(c); });
 }
 
 }  // namespace beyond

@@ -133,6 +133,18 @@ void sample_run(const std::string& run_dir, int64_t n, const std::string& out_pa
   task->sample(n, out_path);
 }
 
+std::string sample_text_run(const std::string& run_dir, const TextSampleOptions& options) {
+  Config cfg;
+  auto task = load_run_task(run_dir, &cfg);
+  auto* sampler = dynamic_cast<TextSampler*>(task.get());
+  BEYOND_CHECK_USAGE(sampler, run_dir, " holds a '", cfg.get_string("task"),
+                     "' model, which draws images, not text: drop --prime / --temperature / --seed and use --out ",
+                     "FILE.png");
+  torch::NoGradGuard no_grad;
+  task->train_mode(false);
+  return sampler->sample_text(options);
+}
+
 void write_run_report(const std::string& run_dir, const Metrics& final_metrics) {
   Config cfg = Config::from_file(in_dir(run_dir, "config.yaml"));
   auto curves = plot_curves(run_dir);

@@ -10,6 +10,7 @@
 
 #include "beyond/engine/task.h"
 #include "beyond/engine/trainer.h"
+#include "beyond/tasks/text_sampler.h"
 
 namespace beyond {
 
@@ -30,6 +31,10 @@ Metrics evaluate_run(const std::string& run_dir);
 
 /// Draws n samples of a trained run as a grid.
 void sample_run(const std::string& run_dir, int64_t n, const std::string& out_path);
+
+/// Text of a trained text model (char_lm): the priming text and n drawn symbols. UsageError for a
+/// run whose task draws images.
+std::string sample_text_run(const std::string& run_dir, const TextSampleOptions& options);
 
 /// Regenerates report.html (metrics, loss curves, the images the task drew).
 void write_run_report(const std::string& run_dir, const Metrics& final_metrics);
