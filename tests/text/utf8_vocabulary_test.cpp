@@ -28,7 +28,7 @@ TEST(Utf8, InvalidSequenceNamesTheByteOffset) {
 }
 
 TEST(Utf8, RejectsOverlongSurrogateTruncatedAndTooLarge) {
-  for (const std::string bad : {std::string("ab\xC0\xAF"), std::string("ab\xED\xA0\x80"), std::string("ab\xE2\x82"),
+  for (const std::string& bad : {std::string("ab\xC0\xAF"), std::string("ab\xED\xA0\x80"), std::string("ab\xE2\x82"),
                                 std::string("ab\xF4\x90\x80\x80"), std::string("ab\x80"), std::string("ab\xFF")}) {
     const std::string msg = error_of([&] { decode_utf8(bad, "f"); });
     EXPECT_NE(msg.find("byte offset 2"), std::string::npos) << msg;
