@@ -9,7 +9,7 @@
 /// "boxes.<i>", "scores.<i>", "labels.<i>" of the last inference. The last stdout line is JSON: best and
 /// mean seconds of an inference, the per-stage means (transform, backbone, rpn, roi_heads, postprocess)
 /// and, with --train, best and mean seconds of one training iteration (forward, backward, SGD step).
-/// --set changes the builtin config (e.g. model.norm=frozen for the fine-tuning set-up); --train-only
+/// The process keeps freed memory as the `beyond` CLI does (core/allocator.h). --set changes the builtin config (e.g. model.norm=frozen for the fine-tuning set-up); --train-only
 /// skips the inference.
 #include <torch/torch.h>
 
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "beyond/core/allocator.h"
 #include "beyond/core/error.h"
 #include "beyond/core/safetensors.h"
 #include "beyond/core/threads.h"
@@ -86,6 +87,7 @@ int main(int argc, char** argv) try {
     else throw UsageError("unknown option " + a);
   }
   configure_threads(threads);
+  keep_freed_memory_in_process();  // as the CLI does
   auto cfg = Config::builtin(argv[1]);
   for (const auto& a : assignments) cfg.set_assignment(a);
   auto model = build_detector(cfg);
