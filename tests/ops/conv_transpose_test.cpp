@@ -11,18 +11,10 @@
 #include <vector>
 
 #include "beyond/ops/conv_transpose.h"
+#include "support/helpers.h"
 
 namespace beyond {
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const c10::Error& e) {
-    return e.what_without_backtrace();
-  }
-  return "";
-}
 
 struct Case {
   int64_t batch, c_in, c_out, height, width;
@@ -184,7 +176,7 @@ TEST(ConvTranspose2d, ChecksNameTheArgumentAndTheExpectation) {
   auto x = torch::randn({1, 4, 5, 5});
   auto w = torch::randn({4, 3, 4, 4});
   auto expect_message = [](const std::function<void()>& fn, const std::string& needle) {
-    const std::string msg = message_of(fn);
+    const std::string msg = test::torch_error_of(fn);
     EXPECT_NE(msg.find(needle), std::string::npos) << "expected \"" << needle << "\" in: " << msg;
   };
   expect_message([&] { ops::conv_transpose2d(x[0][0], w); }, "input must be [N, C_in, H, W]");

@@ -5,18 +5,10 @@
 
 #include "beyond/ops/box_ops.h"
 #include "beyond/ops/roi_ops.h"
+#include "support/helpers.h"
 
 namespace beyond {
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const c10::Error& e) {
-    return e.what_without_backtrace();
-  }
-  return "";
-}
 
 torch::Tensor sample_rois() {
   return torch::tensor({{0.0, 1.0, 2.0, 14.0, 9.0}, {1.0, -3.0, 4.0, 7.0, 30.0}, {0.0, 5.0, 5.0, 5.0, 5.0}},
@@ -62,27 +54,27 @@ TEST(RoiAlign, DoubleBackwardIsRefused) {
   auto w = torch::randn({1, 1, 2, 2}, torch::kFloat64).requires_grad_();
   auto out = ops::roi_align(x, sample_rois().slice(0, 0, 1), 1.0, 2, 2, 2, true);
   auto grad = torch::autograd::grad({(out * w).sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
-  const std::string msg = message_of([&] { grad.sum().backward(); });
+  const std::string msg = test::torch_error_of([&] { grad.sum().backward(); });
   EXPECT_NE(msg.find("double backward is not supported"), std::string::npos) << msg;
 }
 
 TEST(RoiOps, ChecksNameTheArgumentAndTheExpectation) {
   auto x = torch::randn({2, 3, 8, 8});
-  EXPECT_NE(message_of([&] { ops::roi_align(x, torch::zeros({12, 4}), 1.0, 7, 7, 2, true); })
+  EXPECT_NE(test::torch_error_of([&] { ops::roi_align(x, torch::zeros({12, 4}), 1.0, 7, 7, 2, true); })
                 .find("rois must be a [K, 5] tensor (batch index, x1, y1, x2, y2), got [12, 4]"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { ops::roi_align(x, torch::zeros({1, 5}, torch::kFloat64), 1.0, 7, 7, 2, true); })
+  EXPECT_NE(test::torch_error_of([&] { ops::roi_align(x, torch::zeros({1, 5}, torch::kFloat64), 1.0, 7, 7, 2, true); })
                 .find("rois must have the dtype of input (Float), got Double"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { ops::roi_pool(x.view({2, 3, 64}), torch::zeros({1, 5}), 1.0, 7, 7); })
+  EXPECT_NE(test::torch_error_of([&] { ops::roi_pool(x.view({2, 3, 64}), torch::zeros({1, 5}), 1.0, 7, 7); })
                 .find("input must have 4 dimensions, got shape [2, 3, 64]"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { ops::roi_align(x, torch::tensor({{2.0f, 0.f, 0.f, 1.f, 1.f}}), 1.0, 7, 7, 2, true); })
+  EXPECT_NE(test::torch_error_of([&] { ops::roi_align(x, torch::tensor({{2.0f, 0.f, 0.f, 1.f, 1.f}}), 1.0, 7, 7, 2, true); })
                 .find("batch indices in [2, 2] but input has a batch of 2"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { ops::roi_pool(x, torch::zeros({1, 5}), 1.0, 0, 7); }).find("must be positive"),
+  EXPECT_NE(test::torch_error_of([&] { ops::roi_pool(x, torch::zeros({1, 5}), 1.0, 0, 7); }).find("must be positive"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { ops::box_iou(torch::zeros({2, 4}), torch::zeros({2, 4}, torch::kInt32)); })
+  EXPECT_NE(test::torch_error_of([&] { ops::box_iou(torch::zeros({2, 4}), torch::zeros({2, 4}, torch::kInt32)); })
                 .find("boxes2 must be float32 or float64, got Int"),
             std::string::npos);
 }

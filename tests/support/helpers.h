@@ -19,6 +19,18 @@ std::string error_of(F&& fn) {
   return "";
 }
 
+/// The message (without backtrace) of the c10::Error that `fn` throws, or "" if it throws none: what
+/// an op's TORCH_CHECK says.
+template <typename F>
+std::string torch_error_of(F&& fn) {
+  try {
+    fn();
+  } catch (const c10::Error& e) {
+    return e.what_without_backtrace();
+  }
+  return "";
+}
+
 /// `n` 28x28 images of one Gaussian blob each (random centre and width), values in (0, 1]:
 /// structured enough that a generative model can learn it in a few steps. [n, 1, 28, 28].
 inline torch::Tensor blob_images(int64_t n, uint64_t seed) {
