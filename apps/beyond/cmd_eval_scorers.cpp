@@ -1,8 +1,9 @@
 // beyond eval coco --gt ann.json --pred results.json --type bbox|segm|keypoints [--json out.json]
 // beyond eval voc --gt VOCdevkit/VOC2007 --set test --pred DIR [--json out.json]
-// beyond eval seg --gt DIR --pred DIR --num-classes N [--ignore 255] [--json out.json]
+// beyond eval seg --gt DIR --pred DIR --num-classes N [--ignore 255] [--boundary-tolerance 2] [--json out.json]
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
@@ -12,6 +13,7 @@
 #include "beyond/eval/semantic_segmentation.h"
 #include "beyond/eval/voc_eval.h"
 #include "beyond/eval/file_scoring.h"
+#include "beyond/eval/json_text.h"
 #include "commands.h"
 
 namespace beyond::cli {
@@ -80,6 +82,7 @@ void add_seg(CLI::App& eval) {
   struct Args {
     std::string gt, pred, json, names;
     int64_t num_classes = 0, ignore = 255;
+    double boundary_tolerance = 0;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = eval.add_subcommand("seg", "semantic segmentation mIoU, fwIoU, mean class and pixel accuracy");
@@ -90,12 +93,27 @@ void add_seg(CLI::App& eval) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--ignore", a->ignore, "ground-truth label not scored (default 255)");
   cmd->add_option("--names", a->names, "comma-separated class names for the table");
+  cmd->add_option("--boundary-tolerance", a->boundary_tolerance,
+                  "also score the boundary F-measure with this tolerance in pixels (e.g. 2; 0 = off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--json", a->json, "also write the scores to this JSON file");
   cmd->callback([a] {
-    const auto r = eval::evaluate_label_dirs(a->gt, a->pred, a->num_classes, a->ignore);
+    std::optional<eval::BoundaryFScoreEvaluator> boundary;
+    if (a->boundary_tolerance > 0)
+      boundary.emplace(a->num_classes, a->ignore, eval::BoundaryFScoreOptions().tolerance_px(a->boundary_tolerance));
+    const auto r = eval::evaluate_label_dirs(a->gt, a->pred, a->num_classes, a->ignore, boundary ? &*boundary : nullptr);
     const auto names = a->names.empty() ? std::vector<std::string>{} : eval::split_names(a->names);
     std::cout << r.summary(names);
-    write_json(a->json, r.to_json(names));
+    std::string json = r.to_json(names);
+    if (boundary) {
+      const auto bf = boundary->evaluate();
+      std::cout << bf.summary(names);
+      // The regions' object gets the boundary scores as three more top-level fields.
+      json = str(json.substr(0, json.rfind('}')), ",\n  \"boundary_f\": ", eval::json_number(bf.mean_f),
+                 ",\n  \"boundary_f_per_image\": ", eval::json_number(bf.image_mean_f),
+                 ",\n  \"boundary_tolerance\": ", a->boundary_tolerance, "\n}\n");
+    }
+    write_json(a->json, json);
   });
 }
 

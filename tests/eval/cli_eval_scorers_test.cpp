@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "beyond/core/image.h"
 #include "beyond/data/formats/voc.h"
@@ -143,6 +144,35 @@ TEST(CliEvalSeg, LabelDirectories) {
   r = run_cli({"eval", "seg", "--gt", dir / "gt", "--pred", dir / "pred", "--num-classes", "2"}, dir / "log");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("pred/a.png is missing"), std::string::npos) << r.output;
+}
+
+TEST(CliEvalSeg, BoundaryFScoreOnRequest) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "gt");
+  std::filesystem::create_directories(dir / "pred");
+  // a 4x4 square of class 1 in a 12x12 image; the prediction is the same square, or moved 4 pixels right
+  auto square = [](int64_t left) {
+    auto t = torch::zeros({1, 12, 12}, torch::kUInt8);
+    t.index_put_({0, torch::indexing::Slice(4, 8), torch::indexing::Slice(left, left + 4)}, 1);
+    return t;
+  };
+  beyond::write_image(dir / "gt/a.png", square(2));
+  beyond::write_image(dir / "pred/a.png", square(2));
+  auto score = [&](const std::string& json) {
+    auto r = run_cli({"eval", "seg", "--gt", dir / "gt", "--pred", dir / "pred", "--num-classes", "2",
+                      "--boundary-tolerance", "1", "--json", dir / json},
+                     dir / "log");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    std::ifstream in(dir / json);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto same = score("same.json");
+  EXPECT_NE(same.find("\"boundary_f\": 1,"), std::string::npos) << same;
+  EXPECT_NE(same.find("\"mIoU\": 1,"), std::string::npos) << same;
+  beyond::write_image(dir / "pred/a.png", square(6));
+  const auto moved = score("moved.json");
+  EXPECT_EQ(moved.find("\"boundary_f\": 1,"), std::string::npos) << moved;
+  EXPECT_NE(moved.find("\"boundary_tolerance\": 1"), std::string::npos) << moved;
 }
 
 }  // namespace

@@ -95,7 +95,8 @@ VocResult evaluate_voc_files(const std::string& gt_dir, const std::string& set, 
 }
 
 SemanticSegmentationResult evaluate_label_dirs(const std::string& gt_dir, const std::string& pred_dir,
-                                               int64_t num_classes, int64_t ignore_label) {
+                                               int64_t num_classes, int64_t ignore_label,
+                                               BoundaryFScoreEvaluator* boundary) {
   BEYOND_CHECK(fs::is_directory(gt_dir), "segmentation ground truth: ", gt_dir, " is not a directory");
   BEYOND_CHECK(fs::is_directory(pred_dir), "segmentation predictions: ", pred_dir, " is not a directory");
   std::vector<fs::path> files;
@@ -113,6 +114,7 @@ SemanticSegmentationResult evaluate_label_dirs(const std::string& gt_dir, const 
     BEYOND_CHECK(gt.height == pred.height && gt.width == pred.width, pred_path.string(), " is ", pred.width, "x",
                  pred.height, " but the ground truth ", gt_path.string(), " is ", gt.width, "x", gt.height);
     ev.process(pred.labels.data(), gt.labels.data(), gt.labels.size(), pred_path.string());
+    if (boundary) boundary->process(pred.labels.data(), gt.labels.data(), gt.height, gt.width, pred_path.string());
   }
   return ev.evaluate();
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "beyond/data/formats/voc.h"
+#include "beyond/eval/boundary_f_score.h"
 #include "beyond/eval/semantic_segmentation.h"
 #include "beyond/eval/voc_eval.h"
 
@@ -36,8 +37,10 @@ std::map<std::string, std::vector<VocDetection>> read_voc_detections(const std::
 VocResult evaluate_voc_files(const std::string& gt_dir, const std::string& set, const std::string& pred_dir,
                              const std::vector<std::string>& classes);
 
-/// Accumulates every <name>.png of gt_dir against pred_dir/<name>.png.
+/// Accumulates every <name>.png of gt_dir against pred_dir/<name>.png; also into `boundary` when given
+/// (the boundary F-score of the same pairs).
 SemanticSegmentationResult evaluate_label_dirs(const std::string& gt_dir, const std::string& pred_dir,
-                                               int64_t num_classes, int64_t ignore_label);
+                                               int64_t num_classes, int64_t ignore_label,
+                                               BoundaryFScoreEvaluator* boundary = nullptr);
 
 }  // namespace beyond::eval

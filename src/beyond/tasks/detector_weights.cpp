@@ -120,6 +120,7 @@ LoadedDetector load_detector(const std::string& weights, const LoadDetectorOptio
   d.model = build_detector(d.config, num_classes);
   load_state_dict(*d.model, tensors, kPrefix, d.weights_file);
   d.model->eval();
+  if (options.optimize_for_inference()) d.model->optimize_for_inference(/*channels_last=*/true);
   return d;
 }
 

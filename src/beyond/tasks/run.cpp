@@ -75,6 +75,21 @@ std::vector<std::string> plot_curves(const std::string& dir) {
   return files;
 }
 
+/// The newest checkpoint's weights, else those of the finished run's model.safetensors: a run directory
+/// copied without its checkpoints (such as the committed weights/char_lm_kjv) still evaluates and samples.
+void load_run_weights(Task& task, const std::string& run_dir) {
+  const std::string latest = CheckpointManager(run_dir, 1).latest();
+  if (!latest.empty()) {
+    load_weights(task.modules(), latest);
+    return;
+  }
+  const std::string model = in_dir(run_dir, "model.safetensors");
+  BEYOND_CHECK(fs::exists(model), run_dir,
+               " has neither a checkpoint nor model.safetensors (train it first, or resume the run)");
+  const TensorMap tensors = load_safetensors(model);
+  for (const auto& [name, module] : task.modules()) load_state_dict(*module, tensors, name + ".", model);
+}
+
 }  // namespace
 
 std::shared_ptr<Task> load_run_task(const std::string& run_dir, Config* cfg_out) {
@@ -85,10 +100,7 @@ std::shared_ptr<Task> load_run_task(const std::string& run_dir, Config* cfg_out)
   seed_everything(static_cast<uint64_t>(cfg.get_int("seed")));
   register_builtin_tasks();
   auto task = TaskRegistry::instance().create(cfg);
-  CheckpointManager checkpoints(run_dir, 1);
-  const std::string latest = checkpoints.latest();
-  BEYOND_CHECK(!latest.empty(), run_dir, " has no checkpoint yet (train it first, or resume the run)");
-  load_weights(task->modules(), latest);
+  load_run_weights(*task, run_dir);
   if (cfg_out) *cfg_out = cfg;
   return task;
 }
