@@ -16,7 +16,6 @@ DEMOS=(
   "shuttle astronaut.png 340,0,150,292"
   "helmet astronaut.png 262,328,250,184"
   "cup coffee.png 50,40,460,358"
-  "eye chelsea.png 118,70,104,96"
 )
 for demo in "${DEMOS[@]}"; do
   read -r name image box <<<"$demo"

@@ -173,9 +173,12 @@ void add_refine(CLI::App& app) {
   box->excludes(mask);
   mask->excludes(box);
   cmd->add_option("--out", a->out, "the refined mask: 8-bit grey PNG, 255 object, 0 background")->required();
-  cmd->add_option("--band", a->prior.band, "width in pixels of the uncertain band at the coarse edge (0 = 15% of the "
-                  "shorter side of the object's bounding box)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_option("--inside", a->prior.inside, "p(object) deep inside the coarse mask")->check(CLI::Range(0.5, 1.0))
+  cmd->add_option("--band", a->prior.band, "width in pixels of the uncertain band at the coarse edge (0 = 15% (mask) "
+                  "or 25% (box) of the shorter side of the object's bounding box)")->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--inside", a->prior.inside, "p(object) deep inside a coarse mask")->check(CLI::Range(0.5, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--inside-box", a->prior.inside_box, "p(object) deep inside a box")->check(CLI::Range(0.5, 1.0))
       ->capture_default_str();
   cmd->add_option("--outside", a->prior.outside, "p(object) far outside a coarse mask (outside a box: 0.02)")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();

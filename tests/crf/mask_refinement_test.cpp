@@ -38,16 +38,21 @@ TEST(MaskRefinement, UnaryRule) {
   prior.band = 4;
   const auto p = coarse_mask_probability(box, w, h, true, prior);
   EXPECT_FLOAT_EQ(p[0], prior.outside_box);                       // outside a box: certain background
-  EXPECT_NEAR(p[4 * w + 10], 0.5f + 0.4f * 0.25f, 1e-6);          // 1 px from the edge: 1/4 of the band
-  EXPECT_FLOAT_EQ(p[9 * w + 15], prior.inside);                   // deep inside
+  EXPECT_NEAR(p[4 * w + 10], 0.5f + 0.2f * 0.25f, 1e-6);          // 1 px from the edge: 1/4 of the band
+  EXPECT_FLOAT_EQ(p[9 * w + 15], prior.inside_box);               // deep inside
   // A mask gets a band on both sides of its edge, symmetric around 1/2.
   const auto q = coarse_mask_probability(box, w, h, false, prior);
   EXPECT_NEAR(q[3 * w + 10], 0.5f - 0.4f * 0.25f, 1e-6);
+  EXPECT_NEAR(q[4 * w + 10], 0.5f + 0.4f * 0.25f, 1e-6);
+  EXPECT_FLOAT_EQ(q[9 * w + 15], prior.inside);
   EXPECT_FLOAT_EQ(q[0], prior.outside);
-  // The automatic band: 15% of the shorter side (10 px) = 1.5 -> at least 2 px.
+  // The automatic bands: a box's is 25% of the shorter side (10 px) = 2.5 px, a mask's 15% = 1.5 -> 2 px.
   const auto a = coarse_mask_probability(box, w, h, true);
-  EXPECT_NEAR(a[5 * w + 10], 0.5f + 0.4f * 1.0f, 1e-6);  // 2 px in: the whole band
-  EXPECT_NEAR(a[4 * w + 10], 0.5f + 0.4f * 0.5f, 1e-6);
+  EXPECT_NEAR(a[4 * w + 10], 0.5f + 0.2f * 0.4f, 1e-6);
+  EXPECT_NEAR(a[5 * w + 10], 0.5f + 0.2f * 0.8f, 1e-6);
+  const auto m = coarse_mask_probability(box, w, h, false);
+  EXPECT_NEAR(m[4 * w + 10], 0.5f + 0.4f * 0.5f, 1e-6);
+  EXPECT_NEAR(m[5 * w + 10], 0.5f + 0.4f * 1.0f, 1e-6);
 }
 
 TEST(MaskRefinement, LooseBoxAndDilatedMaskMoveOntoTheObject) {

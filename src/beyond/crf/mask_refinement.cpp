@@ -57,9 +57,11 @@ std::vector<float> coarse_mask_probability(const std::vector<uint8_t>& coarse, i
   BEYOND_CHECK(static_cast<int64_t>(coarse.size()) == width * height, "refine: the coarse mask has ", coarse.size(),
                " pixels, the image is ", width, "x", height);
   BEYOND_CHECK(prior.outside > 0 && prior.outside < 0.5f && prior.inside > 0.5f && prior.inside < 1 &&
-                   prior.outside_box > 0 && prior.outside_box < 0.5f && prior.band >= 0,
-               "refine: the prior needs 0 < outside, outside_box < 0.5 < inside < 1 and band >= 0, got inside ",
-               prior.inside, ", outside ", prior.outside, ", outside_box ", prior.outside_box, ", band ", prior.band);
+                   prior.outside_box > 0 && prior.outside_box < 0.5f && prior.inside_box > 0.5f &&
+                   prior.inside_box < 1 && prior.band >= 0,
+               "refine: the prior needs 0 < outside, outside_box < 0.5 < inside, inside_box < 1 and band >= 0, got inside ",
+               prior.inside, ", outside ", prior.outside, ", inside_box ", prior.inside_box, ", outside_box ",
+               prior.outside_box, ", band ", prior.band);
   int64_t x0 = width, y0 = height, x1 = -1, y1 = -1;
   std::vector<uint8_t> outside(coarse.size());
   for (int64_t y = 0; y < height; ++y)
@@ -69,14 +71,16 @@ std::vector<float> coarse_mask_probability(const std::vector<uint8_t>& coarse, i
       if (in) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
     }
   BEYOND_CHECK(x1 >= 0, "refine: the coarse mask has no object pixels (every pixel is 0); mark the object with nonzero values");
+  const float share = from_box ? 0.25f : 0.15f;
   const float band =
-      prior.band > 0 ? prior.band : std::max(2.0f, 0.15f * static_cast<float>(std::min(x1 - x0 + 1, y1 - y0 + 1)));
+      prior.band > 0 ? prior.band : std::max(2.0f, share * static_cast<float>(std::min(x1 - x0 + 1, y1 - y0 + 1)));
+  const float inside = from_box ? prior.inside_box : prior.inside;
   const auto to_outside = distance_to(outside, width, height);
   const auto to_inside = from_box ? std::vector<float>() : distance_to(coarse, width, height);
   std::vector<float> p(coarse.size());
   for (size_t i = 0; i < p.size(); ++i) {
     if (coarse[i]) {
-      p[i] = 0.5f + (prior.inside - 0.5f) * std::min(1.0f, to_outside[i] / band);
+      p[i] = 0.5f + (inside - 0.5f) * std::min(1.0f, to_outside[i] / band);
     } else {
       p[i] = from_box ? prior.outside_box : 0.5f - (0.5f - prior.outside) * std::min(1.0f, to_inside[i] / band);
     }

@@ -9,12 +9,16 @@
 ///
 /// The unary rule (MaskPrior), with d the distance in pixels from a pixel to the other side of the
 /// coarse mask's edge and b the band width:
-///   inside the coarse mask:        p(object) = 1/2 + (inside - 1/2) * min(1, d / b)
-///   outside a coarse mask:         p(object) = 1/2 - (1/2 - outside) * min(1, d / b)
-///   outside a box:                 p(object) = outside_box   (a box bounds the object: no band outside)
-/// so p = 1/2 on the edge itself, `inside` (0.9) deep inside and `outside` (0.1) far outside. The
-/// image border is not an edge (an object cut by the border stays certain there). Distances are
-/// chamfer (3-4) distances, within 8% of Euclidean.
+///   inside a coarse mask:   p(object) = 1/2 + (inside - 1/2) * min(1, d / b)       inside = 0.9, b = 15%
+///   outside a coarse mask:  p(object) = 1/2 - (1/2 - outside) * min(1, d / b)      outside = 0.1
+///   inside a box:           p(object) = 1/2 + (inside_box - 1/2) * min(1, d / b)   inside_box = 0.7, b = 25%
+///   outside a box:          p(object) = outside_box = 0.02   (a box bounds the object: no band outside)
+/// so p = 1/2 on the edge itself. The automatic b is that share of the shorter side of the coarse
+/// mask's bounding box (at least 2 px). A box says less about which of its pixels are the object than
+/// a mask does, hence the weaker, wider prior inside it: the appearance kernel then hands the box's
+/// background (colours also found outside it) to the background. The image border is not an edge (an
+/// object cut by the border stays certain there). Distances are chamfer (3-4) distances, within 8%
+/// of Euclidean.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -27,8 +31,10 @@ namespace beyond::crf {
 struct MaskPrior {
   float inside = 0.9f;
   float outside = 0.1f;
+  float inside_box = 0.7f;
   float outside_box = 0.02f;
-  /// Band width in pixels; 0 = 15% of the shorter side of the coarse mask's bounding box, at least 2.
+  /// Band width in pixels; 0 = 15% (a mask) or 25% (a box) of the shorter side of the coarse mask's
+  /// bounding box, at least 2.
   float band = 0;
 };
 
