@@ -102,10 +102,7 @@ SegmentationTask::SegmentationTask(const Config& cfg) : cfg_(cfg) {
   BEYOND_CHECK_USAGE(model_->options.num_classes() == train_data_->num_classes(), "model.num_classes is ",
                      model_->options.num_classes(), " but the data has ", train_data_->num_classes(),
                      " classes (background + categories); set it to 0");
-  if (cfg.has("model.init_weights") && !cfg.get_string("model.init_weights").empty()) {
-    load_fcn_weights(model_, cfg.get_string("model.init_weights"));
-    log::info(str("segmentation: FCN initialised from ", cfg.get_string("model.init_weights")));
-  }
+  if (cfg.has("model.init_weights")) init_weights_ = cfg.get_string("model.init_weights");
   if (crf_rnn_enabled(cfg)) crf_ = models::CrfRnn(crf_rnn_options(cfg, train_data_->num_classes()));
   const auto weights = cfg.get_doubles("data.class_weights");
   if (!weights.empty()) {
@@ -179,6 +176,13 @@ std::pair<torch::Tensor, torch::Tensor> SegmentationTask::batch(int64_t step) co
 }
 
 Metrics SegmentationTask::train_step(StepContext& ctx) {
+  // The starting weights are read when training starts from step 0, not when the task is built: a
+  // resumed run has them in its checkpoint, and evaluating a finished run must not need the file.
+  if (step_ == 0 && !init_weights_.empty()) {
+    load_fcn_weights(model_, init_weights_);
+    log::info(str("segmentation: FCN initialised from ", init_weights_));
+    init_weights_.clear();
+  }
   const auto [images, labels] = batch(step_);
   model_->train();
   auto logits = model_->forward(images);

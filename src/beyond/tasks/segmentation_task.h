@@ -78,6 +78,7 @@ class SegmentationTask : public Task {
   std::unique_ptr<SegmentationData> train_data_, eval_data_;
   models::Fcn model_{nullptr};
   models::CrfRnn crf_{nullptr};
+  std::string init_weights_;  // model.init_weights, until loaded by the first training step
   torch::Tensor class_weights_;
   int64_t train_count_ = 0, batch_size_ = 8, crop_size_ = 0, eval_limit_ = 0, pictures_ = 6;
   double scale_min_ = 1, scale_max_ = 1, tolerance_ = 2;
