@@ -15,22 +15,20 @@ mkdir -p "$OUT"
 DEMOS=(
   "shuttle astronaut.png 340,0,150,292"
   "helmet astronaut.png 262,328,250,184"
-  "cup coffee.png 50,40,460,358"
+  "cup coffee.png 50,8,460,392"
 )
 for demo in "${DEMOS[@]}"; do
   read -r name image box <<<"$demo"
   "$BEYOND" refine --image "$DATA/$image" --box "$box" --out "$OUT/$name.png" "${@:2}"
 done
-printf '%s\n' "${DEMOS[@]}" | "$PY" - "$DATA" "$OUT" <<'PYEOF'
+"$PY" - "$DATA" "$OUT" "${DEMOS[@]}" <<'PYEOF'
 import sys
 import numpy as np
 from PIL import Image, ImageDraw
 
 data, out = sys.argv[1], sys.argv[2]
 rows = []
-for line in sys.stdin.read().split("\n"):
-    if not line.strip():
-        continue
+for line in sys.argv[3:]:
     name, image, box = line.split()
     x, y, w, h = map(int, box.split(","))
     rgb = np.asarray(Image.open(f"{data}/{image}").convert("RGB"), dtype=np.float32)
