@@ -17,6 +17,8 @@ PACKAGES=(
   bible-kjv bible-kjv-text fortunes jargon-text
   # Parity tests and the side-by-side benchmarks run PyTorch from Debian's python3.
   python3-torchvision python3-numpy
+  # scripts/refine_demo.sh: `beyond refine` on scikit-image's photographs, panels drawn with PIL.
+  python3-skimage python3-pil
 )
 
 missing=()

@@ -80,7 +80,7 @@ void run_segment(const SegmentArgs& a) {
     const auto to_id = torch::tensor(ids, torch::kInt64);
     for (size_t i = 0; i < a.images.size(); ++i) {
       const auto& image = panels[i][0];
-      const auto logits = segment_image(s.model, image, s.config, a.scale);
+      const auto logits = segment_image(s.model, image, s.config, a.scale, s.crf);
       const auto labels = logits.argmax(0);
       const auto ids_map = to_id.index_select(0, labels.flatten()).view(labels.sizes());
       const auto stem = (dir / fs::path(a.images[i]).stem()).string();

@@ -42,6 +42,7 @@ std::string config_name(const std::string& model) {
   if (model == "faster-rcnn") return "faster_rcnn_small";
   if (model == "fast-rcnn") return "fast_rcnn_small";
   if (model == "fcn32s" || model == "fcn16s" || model == "fcn8s") return model + "_small";
+  if (model == "fcn8s-crfrnn") return "fcn8s_crfrnn_small";
   if (model == "char-lm") return "char_lm";
   return model;
 }
@@ -82,7 +83,7 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
     std::string s;
     for (const auto& n : Config::builtin_names()) s += (s.empty() ? "" : ", ") + n;
     return s + " (faster-rcnn = faster_rcnn_small, fast-rcnn = fast_rcnn_small, fcn32s|fcn16s|fcn8s = "
-               "fcn32s_small|fcn16s_small|fcn8s_small, char-lm = char_lm)";
+               "fcn32s_small|fcn16s_small|fcn8s_small, fcn8s-crfrnn = fcn8s_crfrnn_small, char-lm = char_lm)";
   }())->required();
   cmd->add_option("--config", args->config_file, "YAML file whose keys override the model's defaults");
   cmd->add_option("--set", args->sets, "override one key, e.g. --set optim.lr=3e-4 (repeatable)");

@@ -32,6 +32,8 @@ void add_eval_scorers(CLI::App& eval);
 
 /// `crf --image I.png (--unary U.npy | --probs P.npy) --out labels.png`: dense CRF post-processing.
 void add_crf(CLI::App& app);
+/// `refine --image I.png (--box x,y,w,h | --mask M.png) --out M2.png`: a coarse mask refined by the dense CRF.
+void add_refine(CLI::App& app);
 /// `gradients --cell rnn,lstm --T 100 --out grads.png`: the vanishing / exploding gradient plot.
 void add_gradients(CLI::App& app, const GlobalOptions& global);
 

@@ -1,5 +1,5 @@
 // beyond: the command users run. The file scorers (`beyond eval coco|voc|seg`) and the dense CRF
-// (`beyond crf`) run here, in a program that does not link LibTorch: LibTorch's start-up alone takes
+// (`beyond crf`, `beyond refine`) run here, in a program that does not link LibTorch: LibTorch's start-up alone takes
 // ~0.3 s, more than scoring a typical results file. Every other command is handed to beyond-torch
 // (main.cpp) with execv, so the user sees one tool; `beyond --help` lists everything because
 // beyond-torch prints it.
@@ -18,7 +18,7 @@
 
 namespace {
 
-/// `beyond [global options] eval coco|voc|seg ...` or `crf ...`: the commands this program runs itself.
+/// `beyond [global options] eval coco|voc|seg ...`, `crf ...` or `refine ...`: the commands this program runs itself.
 bool is_front_command(int argc, char** argv) {
   int i = 1;
   while (i < argc) {
@@ -31,7 +31,7 @@ bool is_front_command(int argc, char** argv) {
       break;
     }
   }
-  if (i < argc && std::string(argv[i]) == "crf") return true;
+  if (i < argc && (std::string(argv[i]) == "crf" || std::string(argv[i]) == "refine")) return true;
   if (i + 1 >= argc || std::string(argv[i]) != "eval") return false;
   const std::string scorer = argv[i + 1];
   return scorer == "coco" || scorer == "voc" || scorer == "seg";
@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   eval->require_subcommand(1);
   cli::add_eval_scorers(*eval);
   cli::add_crf(app);
+  cli::add_refine(app);
   app.parse_complete_callback([&] {
     if (global.quiet) log::set_level(log::Level::Warn);
     if (global.threads > 0) omp_set_num_threads(global.threads);

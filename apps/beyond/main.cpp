@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::add_detect(app, global);
   cli::add_segment(app, global);
   cli::add_crf(app);
+  cli::add_refine(app);
   cli::add_gradients(app, global);
 
   app.parse_complete_callback([&] {

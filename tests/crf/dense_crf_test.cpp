@@ -8,7 +8,7 @@
 
 #include "beyond/crf/dense_crf.h"
 #include "crf/densecrf_fixture.h"
-#include "support/helpers.h"
+#include "support/error_of.h"
 
 namespace beyond::crf {
 namespace {

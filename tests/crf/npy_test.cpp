@@ -6,7 +6,7 @@
 #include "beyond/core/atomic_file.h"
 #include "beyond/data/formats/npy.h"
 #include "crf/npy_bytes.h"
-#include "support/helpers.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace beyond::npy {

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "beyond/crf/permutohedral_lattice.h"
-#include "support/helpers.h"
+#include "support/error_of.h"
 
 namespace beyond::crf {
 namespace {

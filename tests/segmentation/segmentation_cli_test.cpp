@@ -112,6 +112,54 @@ TEST_F(SegmentationCli, TrainEvalAndSegmentARun) {
   EXPECT_TRUE(contains(bad.output, "no such weights file or run directory")) << bad.output;
 }
 
+TEST_F(SegmentationCli, Fcn8sCrfRnnFineTunesFromAnFcn8sRun) {
+  test::TempDir dir;
+  const std::vector<std::string> small{"--set", "data.batch_size=2", "--set", "data.crop_size=40",
+                                       "--set", "eval.pictures=1", "--set", "data.eval_limit=1"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), small.begin(), small.end());
+    return args;
+  };
+  auto base = run_cli(with({"--threads", "2", "train", "fcn8s", "--data", data(), "--out", dir / "fcn8s", "--set",
+                            "train.steps=2"}),
+                      dir / "log_fcn8s");
+  ASSERT_EQ(base.exit_code, 0) << base.output;
+  // No FCN weights to start from: a clear error naming the key.
+  auto missing = run_cli(with({"train", "fcn8s-crfrnn", "--data", data(), "--out", dir / "bad", "--set",
+                               "model.init_weights=" + dir / "nothing", "--set", "train.steps=1"}),
+                         dir / "log_bad");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_TRUE(contains(missing.output, "model.init_weights: " + dir / "nothing" + "/model.safetensors does not exist") ||
+              contains(missing.output, "model.init_weights: " + dir / "nothing" + " does not exist"))
+      << missing.output;
+  // Steps 0 and 1 see the same batch through different weights, so compare the saved tensors instead.
+  auto t = run_cli(with({"--threads", "2", "train", "fcn8s-crfrnn", "--data", data(), "--out", dir / "crf", "--set",
+                         "model.init_weights=" + dir / "fcn8s", "--set", "train.steps=2", "--set",
+                         "model.crf_rnn.iterations=2", "--set", "model.crf_rnn.eval_iterations=3"}),
+                   dir / "log_crf");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  EXPECT_TRUE(contains(t.output, "FCN initialised from " + dir / "fcn8s")) << t.output;
+  const auto base_tensors = load_safetensors(dir / "fcn8s/model.safetensors");
+  const auto tensors = load_safetensors(dir / "crf/model.safetensors");
+  ASSERT_EQ(tensors.count("crf.compatibility"), 1u);
+  EXPECT_EQ(tensors.at("crf.compatibility").sizes(), (std::vector<int64_t>{12, 12}));
+  EXPECT_EQ(tensors.at("crf.bilateral_weight").sizes(), (std::vector<int64_t>{12}));
+  // The CRF parameters moved from their initial values (Potts, 5, 3): they were trained.
+  EXPECT_FALSE(torch::equal(tensors.at("crf.compatibility"), torch::ones({12, 12}) - torch::eye(12)));
+  // The FCN started from the FCN-8s run: after two small steps it is still close to it, far closer
+  // than to a fresh network (the score layers start at zero, so compare the first convolution).
+  const auto& before = base_tensors.at("model.backbone.features.0.weight");
+  const auto& after = tensors.at("model.backbone.features.0.weight");
+  EXPECT_LT((after - before).abs().max().item<double>(), 0.1 * before.abs().max().item<double>());
+  const auto scores = read_json(dir / "crf/eval.json");
+  EXPECT_GE(scores["miou"].get<double>(), 0.0);
+  // `beyond segment` runs the CRF-RNN from the run's weights.
+  const std::string image = data() + "/val/images/000001.png";
+  auto s = run_cli({"segment", "--weights", dir / "crf", image, "--out", dir / "seg"}, dir / "log_seg");
+  ASSERT_EQ(s.exit_code, 0) << s.output;
+  EXPECT_TRUE(fs::exists(dir / "seg/000001.png"));
+}
+
 TEST_F(SegmentationCli, AliasesPickTheVariants) {
   test::TempDir dir;
   auto t = run_cli({"--threads", "2", "train", "fcn32s", "--data", data(), "--out", dir / "run", "--set",

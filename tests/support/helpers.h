@@ -5,19 +5,9 @@
 #include <string>
 
 #include "beyond/core/error.h"
+#include "support/error_of.h"
 
 namespace beyond::test {
-
-/// The message of the beyond::Error that `fn` throws, or "" if it throws none.
-template <typename F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const beyond::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 /// The message (without backtrace) of the c10::Error that `fn` throws, or "" if it throws none: what
 /// an op's TORCH_CHECK says.

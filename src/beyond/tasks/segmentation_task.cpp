@@ -102,6 +102,8 @@ SegmentationTask::SegmentationTask(const Config& cfg) : cfg_(cfg) {
   BEYOND_CHECK_USAGE(model_->options.num_classes() == train_data_->num_classes(), "model.num_classes is ",
                      model_->options.num_classes(), " but the data has ", train_data_->num_classes(),
                      " classes (background + categories); set it to 0");
+  if (cfg.has("model.init_weights")) init_weights_ = cfg.get_string("model.init_weights");
+  if (crf_rnn_enabled(cfg)) crf_ = models::CrfRnn(crf_rnn_options(cfg, train_data_->num_classes()));
   const auto weights = cfg.get_doubles("data.class_weights");
   if (!weights.empty()) {
     BEYOND_CHECK_USAGE(static_cast<int64_t>(weights.size()) == train_data_->num_classes(), "data.class_weights needs ",
@@ -112,10 +114,19 @@ SegmentationTask::SegmentationTask(const Config& cfg) : cfg_(cfg) {
                limit, ") are fewer than one batch of ", batch_size_);
 }
 
+NamedModules SegmentationTask::modules() {
+  NamedModules modules{{"model", model_.ptr()}};
+  if (!crf_.is_empty()) modules.emplace_back("crf", crf_.ptr());
+  return modules;
+}
+
 std::vector<OptimizedPart> SegmentationTask::parts() {
   std::vector<torch::Tensor> trainable;
   for (const auto& p : model_->parameters())
     if (p.requires_grad()) trainable.push_back(p);
+  if (!crf_.is_empty())
+    for (const auto& p : crf_->parameters())
+      if (p.requires_grad()) trainable.push_back(p);
   return {{"model", trainable, "optim"}};
 }
 
@@ -165,9 +176,20 @@ std::pair<torch::Tensor, torch::Tensor> SegmentationTask::batch(int64_t step) co
 }
 
 Metrics SegmentationTask::train_step(StepContext& ctx) {
+  // The starting weights are read when training starts from step 0, not when the task is built: a
+  // resumed run has them in its checkpoint, and evaluating a finished run must not need the file.
+  if (step_ == 0 && !init_weights_.empty()) {
+    load_fcn_weights(model_, init_weights_);
+    log::info(str("segmentation: FCN initialised from ", init_weights_));
+    init_weights_.clear();
+  }
   const auto [images, labels] = batch(step_);
   model_->train();
-  const auto logits = model_->forward(images);
+  auto logits = model_->forward(images);
+  if (!crf_.is_empty()) {
+    crf_->train();
+    logits = crf_->forward(logits, denormalized_rgb(images, cfg_));
+  }
   const auto loss = losses::pixel_cross_entropy(logits, labels, losses::PixelCrossEntropyOptions().class_weights(class_weights_));
   ctx.optimize("model", loss);
   ++step_;
@@ -177,6 +199,7 @@ Metrics SegmentationTask::train_step(StepContext& ctx) {
 Metrics SegmentationTask::evaluate() {
   torch::NoGradGuard no_grad;
   model_->eval();
+  if (!crf_.is_empty()) crf_->eval();
   const int64_t n = eval_limit_ > 0 ? std::min(eval_limit_, eval_data_->size()) : eval_data_->size();
   const int64_t classes = eval_data_->num_classes();
   eval::SemanticSegmentationEvaluator regions(classes, data::kIgnoreLabel);
@@ -185,7 +208,7 @@ Metrics SegmentationTask::evaluate() {
   for (int64_t i = 0; i < n; ++i) {
     const auto s = eval_data_->get(i);
     const auto where = eval_data_->label_path(i);
-    const auto prediction = segment_image(model_, s.image, cfg_).argmax(0).contiguous();
+    const auto prediction = segment_image(model_, s.image, cfg_, 0, crf_).argmax(0).contiguous();
     const auto truth = s.semantic.contiguous();
     eval::process(regions, prediction, truth, where);
     boundaries.process(prediction.data_ptr<int64_t>(), truth.data_ptr<int64_t>(), truth.size(0), truth.size(1), where);
@@ -206,12 +229,13 @@ Metrics SegmentationTask::evaluate() {
 void SegmentationTask::draw(int64_t n, const std::string& path) {
   torch::NoGradGuard no_grad;
   model_->eval();
+  if (!crf_.is_empty()) crf_->eval();
   n = std::min(n, eval_data_->size());
   BEYOND_CHECK(n > 0, "no evaluation images to draw");
   std::vector<torch::Tensor> panels;  // per image: image | ground truth | prediction
   for (int64_t i = 0; i < n; ++i) {
     const auto s = eval_data_->get(i);
-    const auto prediction = segment_image(model_, s.image, cfg_).argmax(0);
+    const auto prediction = segment_image(model_, s.image, cfg_, 0, crf_).argmax(0);
     panels.push_back(s.image);
     panels.push_back(viz::colorize_labels(s.semantic));
     panels.push_back(viz::colorize_labels(prediction));

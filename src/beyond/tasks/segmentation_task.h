@@ -13,6 +13,11 @@
 /// resumed run sees the same batches. Evaluation (whole images at data.eval_scale, logits resized back
 /// to the label map): mIoU, pixel accuracy, mean class accuracy, frequency-weighted IoU and the boundary
 /// F-score (eval/boundary_f_score.h, eval.boundary_tolerance pixels).
+///
+/// With `model.crf_rnn.enabled` a CRF-RNN (models/segmentation/crf_rnn.h) refines the FCN's logits on
+/// the (de-normalised) image colours, in training and evaluation, and the same cross-entropy is taken
+/// on its output ("the CRF loss"); `model.init_weights` names FCN weights to start from (fine-tuning
+/// FCN-8s + CRF-RNN from an FCN-8s run, configs/fcn8s_crfrnn_small.yaml). Module "crf" holds its parameters.
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +25,7 @@
 #include "beyond/data/coco_detection.h"
 #include "beyond/engine/config.h"
 #include "beyond/engine/task.h"
+#include "beyond/models/segmentation/crf_rnn.h"
 #include "beyond/models/segmentation/fcn.h"
 
 namespace beyond {
@@ -48,7 +54,7 @@ class SegmentationData {
 class SegmentationTask : public Task {
  public:
   explicit SegmentationTask(const Config& cfg);
-  NamedModules modules() override { return {{"model", model_.ptr()}}; }
+  NamedModules modules() override;
   std::vector<OptimizedPart> parts() override;
   int64_t steps_per_epoch() const override { return train_count_ / batch_size_; }
   void seek(int64_t step) override { step_ = step; }
@@ -60,6 +66,8 @@ class SegmentationTask : public Task {
   std::map<std::string, std::string> weights_metadata() override;
 
   models::Fcn& model() { return model_; }
+  /// The CRF-RNN on the FCN (null unless model.crf_rnn.enabled).
+  models::CrfRnn& crf() { return crf_; }
 
  private:
   /// The training batch of a step: normalised images [B, 3, h, w] and labels [B, h, w].
@@ -69,6 +77,8 @@ class SegmentationTask : public Task {
   Config cfg_;
   std::unique_ptr<SegmentationData> train_data_, eval_data_;
   models::Fcn model_{nullptr};
+  models::CrfRnn crf_{nullptr};
+  std::string init_weights_;  // model.init_weights, until loaded by the first training step
   torch::Tensor class_weights_;
   int64_t train_count_ = 0, batch_size_ = 8, crop_size_ = 0, eval_limit_ = 0, pictures_ = 6;
   double scale_min_ = 1, scale_max_ = 1, tolerance_ = 2;

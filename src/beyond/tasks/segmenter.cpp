@@ -40,6 +40,45 @@ models::FcnOptions fcn_options(const Config& cfg, int64_t num_classes) {
   return o;
 }
 
+bool crf_rnn_enabled(const Config& cfg) {
+  return cfg.has("model.crf_rnn.enabled") && cfg.get_bool("model.crf_rnn.enabled");
+}
+
+models::CrfRnnOptions crf_rnn_options(const Config& cfg, int64_t num_classes) {
+  if (cfg.get_int("model.num_classes") > 0) num_classes = cfg.get_int("model.num_classes");
+  const auto iterations = cfg.get_int("model.crf_rnn.iterations"), eval_iterations = cfg.get_int("model.crf_rnn.eval_iterations");
+  BEYOND_CHECK_USAGE(iterations >= 0 && eval_iterations >= 0, cfg.source(), ": model.crf_rnn.iterations and "
+                     "eval_iterations must be >= 0, got ", iterations, " and ", eval_iterations);
+  const double alpha = cfg.get_double("model.crf_rnn.theta_alpha"), beta = cfg.get_double("model.crf_rnn.theta_beta"),
+               gamma = cfg.get_double("model.crf_rnn.theta_gamma");
+  BEYOND_CHECK_USAGE(alpha > 0 && beta > 0 && gamma > 0, cfg.source(), ": model.crf_rnn.theta_alpha, theta_beta and "
+                     "theta_gamma must be positive, got ", alpha, ", ", beta, ", ", gamma);
+  return models::CrfRnnOptions(num_classes)
+      .iterations(static_cast<int>(iterations))
+      .eval_iterations(static_cast<int>(eval_iterations))
+      .theta_alpha(alpha)
+      .theta_beta(beta)
+      .theta_gamma(gamma)
+      .bilateral_weight(cfg.get_double("model.crf_rnn.bilateral_weight"))
+      .spatial_weight(cfg.get_double("model.crf_rnn.spatial_weight"))
+      .per_label_weights(cfg.get_bool("model.crf_rnn.per_label_weights"))
+      .learn_compatibility(cfg.get_bool("model.crf_rnn.learn_compatibility"));
+}
+
+void load_fcn_weights(models::Fcn& model, const std::string& weights) {
+  std::error_code ec;
+  const auto file = fs::is_directory(weights, ec) ? (fs::path(weights) / "model.safetensors").string() : weights;
+  BEYOND_CHECK_USAGE(fs::is_regular_file(file, ec), "model.init_weights: ", file, " does not exist; name a finished "
+                     "`beyond train fcn8s` run directory or its model.safetensors");
+  load_state_dict(*model, load_safetensors(file), "model.", file);
+}
+
+torch::Tensor denormalized_rgb(const torch::Tensor& inputs, const Config& cfg) {
+  const auto mean = torch::tensor(cfg.get_doubles("model.image_mean"), torch::kFloat32).view({1, 3, 1, 1});
+  const auto std = torch::tensor(cfg.get_doubles("model.image_std"), torch::kFloat32).view({1, 3, 1, 1});
+  return ((inputs.detach() * std + mean) * 255).clamp(0, 255);
+}
+
 torch::Tensor segmentation_input(const torch::Tensor& image, const Config& cfg, double scale) {
   BEYOND_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), "segmentation: expected a [1 or 3, H, W] "
                "image, got ", image.sizes());
@@ -54,10 +93,13 @@ torch::Tensor segmentation_input(const torch::Tensor& image, const Config& cfg, 
   return x;
 }
 
-torch::Tensor segment_image(models::Fcn& model, const torch::Tensor& image, const Config& cfg, double scale) {
+torch::Tensor segment_image(models::Fcn& model, const torch::Tensor& image, const Config& cfg, double scale,
+                            models::CrfRnn crf) {
   torch::NoGradGuard no_grad;
   if (scale <= 0) scale = cfg.get_double("data.eval_scale");
-  auto logits = model->forward(segmentation_input(image, cfg, scale));
+  const auto input = segmentation_input(image, cfg, scale);
+  auto logits = model->forward(input);
+  if (!crf.is_empty()) logits = crf->forward(logits, denormalized_rgb(input, cfg));
   if (logits.size(2) != image.size(1) || logits.size(3) != image.size(2))
     logits = F::interpolate(logits, F::InterpolateFuncOptions()
                                         .size(std::vector<int64_t>{image.size(1), image.size(2)})
@@ -89,8 +131,14 @@ LoadedSegmenter load_segmenter(const std::string& weights, const std::vector<std
   BEYOND_CHECK_USAGE(categories != metadata.end(), s.weights_file, " has no \"categories\" metadata");
   s.categories = categories_from_json(categories->second, s.weights_file);
   s.model = models::Fcn(fcn_options(s.config, static_cast<int64_t>(s.categories.size()) + 1));
-  load_state_dict(*s.model, load_safetensors(s.weights_file), "model.", s.weights_file);
+  const auto tensors = load_safetensors(s.weights_file);
+  load_state_dict(*s.model, tensors, "model.", s.weights_file);
   s.model->eval();
+  if (crf_rnn_enabled(s.config)) {
+    s.crf = models::CrfRnn(crf_rnn_options(s.config, static_cast<int64_t>(s.categories.size()) + 1));
+    load_state_dict(*s.crf, tensors, "crf.", s.weights_file);
+    s.crf->eval();
+  }
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <csetjmp>
 #include <cstring>
 
+#include "beyond/core/atomic_file.h"
 #include "beyond/core/error.h"
 #include "beyond/data/formats/png_io.h"
 
@@ -45,6 +46,24 @@ bool read_rows(PngIo& r, png_bytep* rows) {
   return true;
 }
 
+bool write_rows(PngIo& w, const uint8_t* pixels, png_uint_32 width, png_uint_32 height, const png_color* colours,
+                png_bytep* rows) {
+  w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_to_buffer, png_ignore_warning);
+  if (!w.png) return false;
+  w.info = png_create_info_struct(w.png);
+  if (!w.info) return false;
+  if (setjmp(png_jmpbuf(w.png))) return false;
+  png_init_io(w.png, w.file);
+  png_set_IHDR(w.png, w.info, width, height, 8, colours ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_GRAY,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  if (colours) png_set_PLTE(w.png, w.info, colours, 256);
+  png_write_info(w.png, w.info);
+  for (png_uint_32 y = 0; y < height; ++y) rows[y] = const_cast<png_bytep>(pixels + static_cast<size_t>(y) * width);
+  png_write_image(w.png, rows);
+  png_write_end(w.png, nullptr);
+  return true;
+}
+
 }  // namespace
 
 RgbImage read_rgb8(const std::string& path) {
@@ -72,4 +91,28 @@ RgbImage read_rgb8(const std::string& path) {
   return image;
 }
 
+void write_grey8(const std::string& path, const std::vector<uint8_t>& grey, int64_t width, int64_t height) {
+  BEYOND_CHECK(width >= 1 && height >= 1 && grey.size() == static_cast<size_t>(width * height), "write_grey8(", path,
+               "): ", grey.size(), " pixels for a ", width, "x", height, " image (PNG needs at least 1x1)");
+  png_io::write_png8(path, grey.data(), width, height, nullptr);
+}
+
 }  // namespace beyond::png_image
+
+namespace beyond::png_io {
+
+void write_png8(const std::string& path, const uint8_t* pixels, int64_t width, int64_t height, const png_color* colours) {
+  write_atomic_with(path, [&](const std::string& tmp) {
+    PngIo w;
+    w.file = std::fopen(tmp.c_str(), "wb");
+    BEYOND_CHECK(w.file, "cannot write ", tmp, ": ", std::strerror(errno));
+    std::vector<png_bytep> rows(static_cast<size_t>(height));
+    const bool ok = png_image::write_rows(w, pixels, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), colours,
+                               rows.data());
+    png_destroy_write_struct(&w.png, &w.info);
+    const bool closed = std::fclose(w.file) == 0;
+    BEYOND_CHECK(ok && closed, "cannot write ", path, ": ", w.error[0] ? w.error : "I/O error");
+  });
+}
+
+}  // namespace beyond::png_io

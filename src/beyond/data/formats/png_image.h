@@ -1,5 +1,5 @@
 #pragma once
-/// Reading a PNG photograph as interleaved RGB8, without LibTorch or OpenCV (for the torch-free
+/// Reading a PNG photograph as interleaved RGB8 (and writing greyscale masks), without LibTorch or OpenCV (for the torch-free
 /// front-end, e.g. `beyond crf`).
 ///
 ///   beyond::png_image::RgbImage im = beyond::png_image::read_rgb8("photo.png");
@@ -21,5 +21,8 @@ struct RgbImage {
 /// and 16-bit samples reduced to 8 bits. A missing, non-PNG or damaged file is a beyond::Error
 /// naming it.
 RgbImage read_rgb8(const std::string& path);
+
+/// Writes `grey` ([height, width], row-major) as an 8-bit greyscale PNG, atomically (e.g. a 0/255 mask).
+void write_grey8(const std::string& path, const std::vector<uint8_t>& grey, int64_t width, int64_t height);
 
 }  // namespace beyond::png_image

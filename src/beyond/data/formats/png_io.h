@@ -4,7 +4,9 @@
 // no destructor is skipped; the message is kept in the PngIo.
 #include <png.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <string>
 
 namespace beyond::png_io {
 
@@ -23,5 +25,9 @@ inline void png_error_to_buffer(png_structp png, png_const_charp message) {
 }
 
 inline void png_ignore_warning(png_structp, png_const_charp) {}
+
+/// Writes an 8-bit image atomically: a palette PNG with the 256 `colours`, or greyscale when
+/// `colours` is null. beyond::Error naming `path` on failure. (Defined in png_image.cpp.)
+void write_png8(const std::string& path, const uint8_t* pixels, int64_t width, int64_t height, const png_color* colours);
 
 }  // namespace beyond::png_io

@@ -112,24 +112,6 @@ bool png_read_rows(PngIo& r, png_bytep* rows) {
   return true;
 }
 
-bool png_write_palette(PngIo& w, const uint8_t* labels, png_uint_32 width, png_uint_32 height,
-                       const png_color* colours, png_bytep* rows) {
-  w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, png_error_to_buffer, png_ignore_warning);
-  if (!w.png) return false;
-  w.info = png_create_info_struct(w.png);
-  if (!w.info) return false;
-  if (setjmp(png_jmpbuf(w.png))) return false;
-  png_init_io(w.png, w.file);
-  png_set_IHDR(w.png, w.info, width, height, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_PLTE(w.png, w.info, colours, 256);
-  png_write_info(w.png, w.info);
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = const_cast<png_bytep>(labels + static_cast<size_t>(y) * width);
-  png_write_image(w.png, rows);
-  png_write_end(w.png, nullptr);
-  return true;
-}
-
 }  // namespace
 }  // namespace detail
 
@@ -221,17 +203,7 @@ void write_label_png(const std::string& path, const LabelImage& image) {
   std::array<png_color, 256> colours{};
   const auto map = palette();
   for (size_t i = 0; i < 256; ++i) colours[i] = {map[i][0], map[i][1], map[i][2]};
-  write_atomic_with(path, [&](const std::string& tmp) {
-    detail::PngIo w;
-    w.file = std::fopen(tmp.c_str(), "wb");
-    BEYOND_CHECK(w.file, "cannot write ", tmp, ": ", std::strerror(errno));
-    std::vector<png_bytep> rows(static_cast<size_t>(image.height));
-    const bool ok = detail::png_write_palette(w, image.labels.data(), static_cast<png_uint_32>(image.width),
-                                              static_cast<png_uint_32>(image.height), colours.data(), rows.data());
-    png_destroy_write_struct(&w.png, &w.info);
-    const bool closed = std::fclose(w.file) == 0;
-    BEYOND_CHECK(ok && closed, "cannot write ", path, ": ", w.error[0] ? w.error : "I/O error");
-  });
+  png_io::write_png8(path, image.labels.data(), image.width, image.height, colours.data());
 }
 
 std::array<std::array<uint8_t, 3>, 256> palette() {
