@@ -82,7 +82,7 @@ TEST(TransformGrid, ProjectiveDividesByTheHomogeneousCoordinate) {
   const double g = 0.3, h = -0.2;
   GridGenerator gen(TransformKind::Projective, 3, 3);
   auto grid = gen.grid(torch::tensor({{1.0, 0.0, 0.1, 0.0, 1.0, 0.0, g, h}}, torch::kFloat64));
-  const double x = 1.0 / 3, y = -2.0 / 3;  // column 2, row 0 of 3
+  const double x = 2.0 / 3, y = -2.0 / 3;  // column 2, row 0 of 3: (2 j + 1) / 3 - 1
   const double w = g * x + h * y + 1;
   EXPECT_NEAR(grid[0][0][2][0].item<double>(), (x + 0.1) / w, 1e-12);
   EXPECT_NEAR(grid[0][0][2][1].item<double>(), y / w, 1e-12);

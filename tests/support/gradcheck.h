@@ -31,7 +31,7 @@ inline double max_gradient_error(const std::function<torch::Tensor(const std::ve
       const double down = (fn(inputs) * w).sum().item<double>();
       flat[i] = v;
       const double numeric = (up - down) / (2 * eps);
-      worst = std::max(worst, std::abs(grads[k].view(-1)[i].item<double>() - numeric));
+      worst = std::max(worst, std::abs(grads[k].reshape(-1)[i].item<double>() - numeric));
     }
   }
   return worst;
