@@ -41,6 +41,11 @@ const std::vector<DemoRun>& demo_runs() {
        "denoising autoencoder, 400 steps: compare denoise_bce with the plain autoencoder's"},
       {"gan", "gan", {"train.steps=600", "eval.fid_samples=2000"},
        "DCGAN, 600 steps: FID of 2000 samples against the test set"},
+      {"stn", "stn",
+       {"train.steps=400", "data.distortion=rts", "model.kind=st-cnn", "data.train_limit=12000", "data.test_limit=2000",
+        "stn.theta_every=25"},
+       "ST-CNN (affine) on RTS-distorted Fashion-MNIST (42x42), 400 steps: test error in percent; top rows distorted "
+       "test images, below them the transformer's rectified versions"},
   };
   return runs;
 }
@@ -115,8 +120,8 @@ void run_demo(const std::string& out, const std::vector<std::string>& only, cons
   auto wanted = [&](const std::string& name) { return chosen.empty() || chosen.count(name) > 0; };
   ensure_writable_dir(out);
   viz::HtmlReport index("beyond demo");
-  index.paragraph("Short runs of the generative family on Fashion-MNIST and a detector on generated scenes, each "
-                  "with a link to its full report.");
+  index.paragraph("Short runs of the generative family and a spatial transformer on Fashion-MNIST and a detector on "
+                  "generated scenes, each with a link to its full report.");
   std::vector<std::vector<std::string>> rows;
   for (const auto& run : demo_runs()) {
     if (!wanted(run.name)) continue;
@@ -134,8 +139,10 @@ void run_demo(const std::string& out, const std::vector<std::string>& only, cons
     for (const auto& [k, v] : result.final_metrics) metrics += (metrics.empty() ? "" : ", ") + k + " " + str(v);
     rows.push_back({run.name, run.what, metrics});
     index.heading(run.name);
-    index.image(run.name + "/images/" + (run.name == "vae" || run.name == "gan" ? "samples.png" : "reconstructions.png"),
-                run.what);
+    const std::string picture = run.name == "vae" || run.name == "gan" ? "samples.png"
+                                : run.name == "stn"                    ? "rectified.png"
+                                                                       : "reconstructions.png";
+    index.image(run.name + "/images/" + picture, run.what);
     index.link(run.name + "/report.html", "full report of the " + run.name + " run (metrics, curves, all pictures)");
   }
   if (wanted("detection")) {
@@ -164,8 +171,8 @@ void add_demo(CLI::App& app, const GlobalOptions&) {
   auto* cmd = app.add_subcommand("demo", "train the generative family briefly, run a detector, and write a report "
                                          "(a few minutes)");
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
-  cmd->add_option("--only", a->only, "panels to run (repeatable): vae, ae, dae, gan, detection (default: all)")
-      ->check(CLI::IsMember({"vae", "ae", "dae", "gan", "detection"}));
+  cmd->add_option("--only", a->only, "panels to run (repeatable): vae, ae, dae, gan, stn, detection (default: all)")
+      ->check(CLI::IsMember({"vae", "ae", "dae", "gan", "stn", "detection"}));
   cmd->add_option("--detector-weights", a->detector_weights,
                   "detector for the detection panel; when the file is missing, a short training replaces it")
       ->capture_default_str();

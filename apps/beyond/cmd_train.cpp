@@ -27,6 +27,10 @@ struct TrainArgs {
   std::string cell;
   std::string vocab;
   int64_t steps_T = 0;
+  std::string distortion;
+  std::string stn_model;
+  std::string transform;
+  bool augment = false;
 };
 
 // A flag that sets one config key, for models whose config has it.
@@ -65,6 +69,13 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
     BEYOND_CHECK_USAGE(cfg.has("data.T"), "--T: model '", a.model, "' has no sequence length (no data.T)");
     cfg.set_assignment("data.T=" + std::to_string(a.steps_T));
   }
+  // Shorthands of the spatial transformer task (stn).
+  set_from_flag(cfg, "--distortion", "data.distortion", a.distortion, a.model);
+  BEYOND_CHECK_USAGE(a.stn_model.empty() || cfg.get_string("task") == "stn",
+                     "--model: only the stn task takes a classifier kind, not '", a.model, "'");
+  set_from_flag(cfg, "--model", "model.kind", a.stn_model, a.model);
+  set_from_flag(cfg, "--transform", "stn.transform", a.transform, a.model);
+  if (a.augment) set_from_flag(cfg, "--augment", "data.augment", "true", a.model);
   for (const auto& s : a.sets) cfg.set_assignment(s);
   // --threads wins; otherwise a config's `threads` > 0 replaces the one-per-core default.
   if (global.threads == 0 && cfg.get_int("threads") > 0) configure_threads(static_cast<int>(cfg.get_int("threads")));
@@ -93,6 +104,13 @@ void add_train(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--vocab", args->vocab, "char-lm: codepoints (UTF-8) or bytes (any file) (sets data.vocab)");
   cmd->add_option("--cell", args->cell, "recurrent cell of a sequence model (sets model.cell): rnn, lstm or gru");
   cmd->add_option("--T", args->steps_T, "sequence length of adding / copy (sets data.T)")->check(CLI::PositiveNumber);
+  cmd->add_option("--distortion", args->distortion,
+                  "stn: distortion family r, rts, p, e or cluttered (sets data.distortion)");
+  cmd->add_option("--model", args->stn_model, "stn: classifier fcn, cnn, st-fcn or st-cnn (sets model.kind)");
+  cmd->add_option("--transform", args->transform,
+                  "stn: transformation family affine, attention, rts, projective or tps (sets stn.transform)");
+  cmd->add_flag("--augment", args->augment,
+                "stn: distort every drawn training image afresh instead of one fixed distorted set (sets data.augment)");
   cmd->add_option("--resume", args->resume, "continue from the newest checkpoint in --out, or from PATH")
       ->expected(0, 1)
       ->default_str("latest");

@@ -37,6 +37,9 @@ void add_refine(CLI::App& app);
 /// `gradients --cell rnn,lstm --T 100 --out grads.png`: the vanishing / exploding gradient plot.
 void add_gradients(CLI::App& app, const GlobalOptions& global);
 
+/// `stn show RUN_DIR --n 16 --out rectified.png`: a spatial transformer's distorted inputs and rectified outputs.
+void add_stn(CLI::App& app, const GlobalOptions& global);
+
 /// Exit status of the selected subcommand (0 unless it says otherwise, e.g. 130 after SIGINT).
 int& exit_status();
 

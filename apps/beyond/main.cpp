@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   cli::add_crf(app);
   cli::add_refine(app);
   cli::add_gradients(app, global);
+  cli::add_stn(app, global);
 
   app.parse_complete_callback([&] {
     if (global.quiet) log::set_level(log::Level::Warn);

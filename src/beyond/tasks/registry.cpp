@@ -9,6 +9,7 @@
 #include "beyond/tasks/gan_task.h"
 #include "beyond/tasks/long_range_task.h"
 #include "beyond/tasks/segmentation_task.h"
+#include "beyond/tasks/stn_task.h"
 #include "beyond/tasks/vae_task.h"
 
 namespace beyond {
@@ -76,6 +77,8 @@ void register_builtin_tasks() {
         [](const Config& c) { return std::make_shared<LongRangeTask>(c); });
   r.add("char_lm", "character language model (RNN / LSTM / GRU, truncated BPTT) on a UTF-8 text; bits per character",
         [](const Config& c) { return std::make_shared<CharLmTask>(c); });
+  r.add("stn", "FCN / CNN with or without a spatial transformer on distorted Fashion-MNIST (r, rts, p, e, cluttered)",
+        [](const Config& c) { return std::make_shared<StnTask>(c); });
 }
 
 }  // namespace beyond

@@ -33,7 +33,8 @@ class TaskRegistry {
   std::vector<std::pair<std::string, Entry>> entries_;
 };
 
-/// Registers ae, dae, vae, gan, classifier, detection, segmentation, adding and copy. Safe to call more
+/// Registers ae, dae, vae, gan, classifier, detection, segmentation, adding, copy,
+/// char_lm and stn. Safe to call more
 /// than once.
 void register_builtin_tasks();
 
