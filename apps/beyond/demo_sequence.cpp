@@ -76,14 +76,16 @@ std::optional<std::vector<std::string>> run_sequence_panel(const std::string& ou
   }
 
   // Text at temperature 0.8 after the run's priming text (when its corpus has every character of it).
-  Config run_cfg;
-  auto task = load_run_task(run, &run_cfg);
+  auto task = load_run_task(run);
   auto* lm = dynamic_cast<CharLmTask*>(task.get());
   BEYOND_CHECK(lm, run, " did not build a char_lm task");
-  torch::NoGradGuard no_grad;
   task->train_mode(false);
   const std::string prime = lm->usable_prime();
-  const std::string sample = lm->sample_text({prime, 500, 0.8, 0});
+  std::string sample;
+  {
+    torch::NoGradGuard no_grad;  // only here: the gradient story below needs autograd
+    sample = lm->sample_text({prime, 500, 0.8, 0});
+  }
   write_file_atomic((dir / "sample.txt").string(), sample + "\n");
   // Its bits per character: as the run's last evaluation wrote them, else scored now.
   Metrics scores;
