@@ -91,7 +91,8 @@ std::optional<std::vector<std::string>> run_sequence_panel(const std::string& ou
   Metrics scores;
   const auto eval_json = fs::path(run) / "eval.json";
   if (fs::exists(eval_json)) {
-    for (const auto& [k, v] : nlohmann::json::parse(read_file(eval_json.string())).items())
+    const auto values = nlohmann::json::parse(read_file(eval_json.string()));  // kept alive for items()
+    for (const auto& [k, v] : values.items())
       if (v.is_number()) scores[k] = v.get<double>();
   } else {
     scores = lm->evaluate();
