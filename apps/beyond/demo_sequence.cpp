@@ -56,9 +56,10 @@ std::optional<std::vector<std::string>> run_sequence_panel(const std::string& ou
   std::string run = options.char_lm_run, what = "character LSTM of " + options.char_lm_run;
   if (!is_char_lm_run(run)) {
     Config cfg = Config::builtin("char_lm");
+    log::info("demo: " + run + " holds no char-lm run; a small one replaces it");
     if (options.text.empty()) {
       const auto kjv = (dir / "kjv").string();
-      log::info("demo: " + run + " holds no char-lm run; extracting the King James Bible into " + kjv);
+      log::info("demo: extracting the King James Bible into " + kjv);
       data::extract_kjv(kjv);
       cfg.set("data.root", kjv);
     } else {
