@@ -4,7 +4,7 @@
 // bench/char_lm_throughput.py runs this (fused path and our own cells) and the same model in
 // PyTorch Python side by side.
 //
-//   char_lm_throughput --fused 1 --batch 64 --seq 100 --hidden 256 --steps 20 --threads 2
+//   char_lm_throughput --fused 1 [--kernel 1] --batch 64 --seq 100 --hidden 256 --steps 20 --threads 2
 // prints one JSON line: {"impl": "beyond fused", ..., "chars_per_s": ..., "step_s": ...}
 #include <torch/torch.h>
 
@@ -21,6 +21,7 @@ namespace {
 
 struct Args {
   bool fused = true;
+  bool kernel = false;  // fused LSTM through models/sequence/lstm_sequence.h instead of at::lstm
   std::string cell = "lstm";
   int64_t batch = 64, seq = 100, hidden = 256, embedding = 64, layers = 1, vocab = 73;  // KJV has 73 symbols
   int64_t steps = 20, warmup = 3;
@@ -33,6 +34,7 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--fused") a.fused = v != "0";
+    else if (k == "--kernel") a.kernel = v != "0";
     else if (k == "--cell") a.cell = v;
     else if (k == "--batch") a.batch = std::stoll(v);
     else if (k == "--seq") a.seq = std::stoll(v);
@@ -61,7 +63,8 @@ int main(int argc, char** argv) {
                         .embedding_dim(a.embedding)
                         .cell(models::parse_cell_kind(a.cell))
                         .num_layers(a.layers)
-                        .fused(a.fused));
+                        .fused(a.fused)
+                        .sequence_kernel(a.kernel));
   FusedAdam opt(lm->parameters(), torch::optim::AdamOptions(2e-3));  // as engine/optimizer.cpp
   // The content does not change the arithmetic: random ids, one window per step.
   const auto ids = torch::randint(0, a.vocab, {a.seq + 1, a.batch}, torch::kInt64);
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("{\"impl\": \"beyond %s\", \"cell\": \"%s\", \"batch\": %lld, \"seq\": %lld, \"hidden\": %lld, "
               "\"threads\": %d, \"step_s\": %.4f, \"chars_per_s\": %.1f}\n",
-              a.fused ? "fused" : "cells", a.cell.c_str(), static_cast<long long>(a.batch),
+              a.fused ? (a.kernel ? "fused kernel" : "fused") : "cells", a.cell.c_str(), static_cast<long long>(a.batch),
               static_cast<long long>(a.seq), static_cast<long long>(a.hidden), a.threads, secs / a.steps,
               static_cast<double>(a.steps * a.batch * a.seq) / secs);
   return 0;

@@ -1,6 +1,7 @@
-// beyond demo [--out DIR] [--only NAME ...] [--detector-weights W]: short runs of the generative family
-// on Fashion-MNIST and a detection panel on a small `scenes` set, with pictures and one index page. The
-// settings are the models' defaults shortened to a few minutes on 2 cores.
+// beyond demo [--out DIR] [--only NAME ...] [--detector-weights W] [--char-lm RUN]: short runs of the
+// generative family on Fashion-MNIST, a detection panel on a small `scenes` set and a sequence panel
+// (generated text, the gradient story), with pictures and one index page. The settings are the models'
+// defaults shortened to a few minutes on 2 cores.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "beyond/viz/grid.h"
 #include "beyond/viz/report.h"
 #include "commands.h"
+#include "demo_sequence.h"
 
 namespace beyond::cli {
 namespace {
@@ -115,13 +117,15 @@ std::optional<std::vector<std::string>> run_detection_panel(const std::string& o
                                   str("AP ", m.at("AP"), ", AP50 ", m.at("AP50"), ", voc07_mAP ", m.at("voc07_mAP"))};
 }
 
-void run_demo(const std::string& out, const std::vector<std::string>& only, const std::string& detector_weights) {
+void run_demo(const std::string& out, const std::vector<std::string>& only, const std::string& detector_weights,
+              const SequencePanelOptions& sequence) {
   const std::set<std::string> chosen(only.begin(), only.end());
   auto wanted = [&](const std::string& name) { return chosen.empty() || chosen.count(name) > 0; };
   ensure_writable_dir(out);
   viz::HtmlReport index("beyond demo");
-  index.paragraph("Short runs of the generative family and a spatial transformer on Fashion-MNIST and a detector on "
-                  "generated scenes, each with a link to its full report.");
+  index.paragraph("Short runs of the generative family and a spatial transformer on Fashion-MNIST, a detector on "
+                  "generated scenes and a character language model with the vanishing-gradient story, each with a "
+                  "link to its full report.");
   std::vector<std::vector<std::string>> rows;
   for (const auto& run : demo_runs()) {
     if (!wanted(run.name)) continue;
@@ -145,14 +149,14 @@ void run_demo(const std::string& out, const std::vector<std::string>& only, cons
     index.image(run.name + "/images/" + picture, run.what);
     index.link(run.name + "/report.html", "full report of the " + run.name + " run (metrics, curves, all pictures)");
   }
-  if (wanted("detection")) {
-    auto row = run_detection_panel(out, detector_weights, index);
-    if (!row) {
-      exit_status() = 130;
-      return;
-    }
-    rows.push_back(*row);
-  }
+  // A panel's table row; nothing means it was interrupted (exit 130, no index page).
+  auto add_row = [&](const std::optional<std::vector<std::string>>& row) {
+    if (!row) exit_status() = 130;
+    else rows.push_back(*row);
+    return row.has_value();
+  };
+  if (wanted("detection") && !add_row(run_detection_panel(out, detector_weights, index))) return;
+  if (wanted("sequence") && !add_row(run_sequence_panel(out, sequence, index))) return;
   index.heading("Final metrics");
   index.table({"run", "what", "final metrics"}, rows);
   const std::string page = (std::filesystem::path(out) / "index.html").string();
@@ -166,17 +170,28 @@ void add_demo(CLI::App& app, const GlobalOptions&) {
   struct Args {
     std::string out = "runs/demo", detector_weights = "weights/faster_rcnn_scenes.safetensors";
     std::vector<std::string> only;
+    SequencePanelOptions sequence;
   };
   auto a = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("demo", "train the generative family briefly, run a detector, and write a report "
-                                         "(a few minutes)");
+  auto* cmd = app.add_subcommand("demo", "train the generative family briefly, run a detector, sample a character "
+                                         "language model, plot vanishing gradients, and write a report (a few minutes)");
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
-  cmd->add_option("--only", a->only, "panels to run (repeatable): vae, ae, dae, gan, stn, detection (default: all)")
-      ->check(CLI::IsMember({"vae", "ae", "dae", "gan", "stn", "detection"}));
+  cmd->add_option("--only", a->only,
+                  "panels to run (repeatable): vae, ae, dae, gan, stn, detection, sequence (default: all)")
+      ->check(CLI::IsMember({"vae", "ae", "dae", "gan", "stn", "detection", "sequence"}));
   cmd->add_option("--detector-weights", a->detector_weights,
                   "detector for the detection panel; when the file is missing, a short training replaces it")
       ->capture_default_str();
-  cmd->callback([a] { run_demo(a->out, a->only, a->detector_weights); });
+  cmd->add_option("--char-lm", a->sequence.char_lm_run,
+                  "char-lm run (of `beyond train char-lm`) the sequence panel samples from; when it holds none, a "
+                  "short training replaces it")
+      ->capture_default_str();
+  cmd->add_option("--char-lm-text", a->sequence.text,
+                  "corpus of that short training (default: the King James Bible from Debian's bible-kjv)");
+  cmd->add_option("--char-lm-steps", a->sequence.steps, "steps of that short training")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([a] { run_demo(a->out, a->only, a->detector_weights, a->sequence); });
 }
 
 }  // namespace beyond::cli

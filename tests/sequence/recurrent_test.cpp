@@ -102,6 +102,46 @@ TEST(Recurrent, OwnCellsMatchFusedOutputsAndGradients) {
   }
 }
 
+// The LSTM's whole-sequence kernel (lstm_sequence.h, hand-written backward) and at::lstm compute the
+// same function: float64 to 1e-10 for outputs, final state and every gradient; float32 to 1e-5.
+TEST(Recurrent, LstmSequenceKernelMatchesAtenLstm) {
+  for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    for (int64_t layers : {1, 2}) {
+      const bool f64 = dtype == torch::kFloat64;
+      SCOPED_TRACE(std::string(f64 ? "float64" : "float32") + " layers=" + std::to_string(layers));
+      torch::manual_seed(6);
+      auto opts = RecurrentOptions(CellKind::LSTM, 5, 7).num_layers(layers).forget_bias(1.0).fused(true);
+      Recurrent aten(opts);
+      aten->to(dtype);
+      Recurrent kernel = copy_of(aten, RecurrentOptions(opts).sequence_kernel(true));
+      auto input = torch::randn({12, 3, 5}, dtype);
+      RecurrentState init{torch::randn({layers, 3, 7}, dtype), torch::randn({layers, 3, 7}, dtype)};
+      RunResult a = run(aten, input, init, 13), b = run(kernel, input, init, 13);
+      const double tol = f64 ? 1e-10 : 1e-5;
+      EXPECT_TRUE(torch::allclose(a.out, b.out, tol, tol));
+      EXPECT_TRUE(torch::allclose(a.h, b.h, tol, tol));
+      EXPECT_TRUE(torch::allclose(a.c, b.c, tol, tol));
+      ASSERT_EQ(a.grads.size(), b.grads.size());
+      for (const auto& [name, g] : a.grads) {
+        ASSERT_TRUE(b.grads[name].defined()) << name;
+        EXPECT_GT(g.abs().max().item<double>(), 0.0) << name;
+        EXPECT_TRUE(torch::allclose(g, b.grads[name], f64 ? 1e-9 : 1e-4, tol))
+            << name << " max diff " << (g - b.grads[name]).abs().max().item<double>();
+      }
+    }
+  }
+  // One step, no gradient wanted (sampling): the same values, and nothing is recorded.
+  Recurrent aten(RecurrentOptions(CellKind::LSTM, 5, 7).fused(true));
+  Recurrent kernel = copy_of(aten, RecurrentOptions(CellKind::LSTM, 5, 7).fused(true).sequence_kernel(true));
+  torch::NoGradGuard no_grad;
+  auto x = torch::randn({1, 2, 5});
+  auto [ya, sa] = aten->forward(x);
+  auto [yb, sb] = kernel->forward(x);
+  EXPECT_TRUE(torch::allclose(ya, yb, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(sa.c, sb.c, 1e-6, 1e-6));
+  EXPECT_FALSE(yb.requires_grad());
+}
+
 // The same in float32, the precision training uses: agreement to 1e-5.
 TEST(Recurrent, OwnCellsMatchFusedInFloat32) {
   for (CellKind cell : kCells) {

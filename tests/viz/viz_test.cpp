@@ -126,6 +126,7 @@ TEST_F(VizTest, ReportEscapesTextAndHasImages) {
   HtmlReport r("Run <1> & \"friends\"");
   r.heading("Loss");
   r.paragraph("a < b && c > d");
+  r.preformatted("line 1\n  <line> 2");
   r.image("loss.png", "loss 'per' step");
   r.link("vae/report.html", "the <vae> run");
   r.table({"name", "value"}, {{"<x>", "1"}, {"y"}});
@@ -134,6 +135,7 @@ TEST_F(VizTest, ReportEscapesTextAndHasImages) {
   const std::string html = beyond::read_file(path("report.html"));
   EXPECT_NE(html.find("<title>Run &lt;1&gt; &amp; &quot;friends&quot;</title>"), std::string::npos) << html;
   EXPECT_NE(html.find("a &lt; b &amp;&amp; c &gt; d"), std::string::npos);
+  EXPECT_NE(html.find("<pre>line 1\n  &lt;line&gt; 2</pre>"), std::string::npos) << html;
   EXPECT_NE(html.find("<img src=\"loss.png\""), std::string::npos);
   EXPECT_NE(html.find("loss &#39;per&#39; step"), std::string::npos);
   EXPECT_NE(html.find("<td>&lt;x&gt;</td>"), std::string::npos);

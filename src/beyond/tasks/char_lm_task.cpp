@@ -11,6 +11,7 @@
 #include "beyond/core/log.h"
 #include "beyond/engine/config.h"
 #include "beyond/eval/bits_per_character.h"
+#include "beyond/tasks/recurrent_config.h"
 
 namespace beyond {
 namespace fs = std::filesystem;
@@ -63,7 +64,8 @@ CharLmTask::CharLmTask(const Config& cfg) {
                               .num_layers(cfg.get_int("model.num_layers"))
                               .dropout(cfg.get_double("model.dropout"))
                               .forget_bias(cfg.get_double("model.forget_bias"))
-                              .fused(cfg.get_bool("model.fused")));
+                              .fused(cfg.get_bool("model.fused"))
+                              .sequence_kernel(sequence_kernel(cfg)));
   vocabulary_module_ = data::VocabularyModule(corpus_.vocabulary);
   carry_ = BpttCarry(cfg.get_int("model.num_layers"), streams, cfg.get_int("model.hidden"),
                      cell == models::CellKind::LSTM);

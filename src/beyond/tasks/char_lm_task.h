@@ -61,10 +61,10 @@ class CharLmTask : public Task, public TextSampler {
 
   const data::Vocabulary& vocabulary() const { return corpus_.vocabulary; }
   models::CharLM model() const { return model_; }
-
- private:
   /// eval.prime, or "" (with a warning) if the text lacks one of its characters.
   std::string usable_prime() const;
+
+ private:
 
   data::TextCorpus corpus_;
   std::unique_ptr<data::BpttBatches> batches_;

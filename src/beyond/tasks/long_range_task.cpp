@@ -9,6 +9,7 @@
 #include "beyond/data/generators/long_range.h"
 #include "beyond/engine/config.h"
 #include "beyond/models/sequence/gradient_diagnostics.h"
+#include "beyond/tasks/recurrent_config.h"
 #include "beyond/viz/plot.h"
 
 namespace beyond {
@@ -40,7 +41,8 @@ LongRangeTask::LongRangeTask(const Config& cfg) {
                                .num_layers(cfg.get_int("model.num_layers"))
                                .dropout(cfg.get_double("model.dropout"))
                                .forget_bias(cfg.get_double("model.forget_bias"))
-                               .fused(cfg.get_bool("model.fused")));
+                               .fused(cfg.get_bool("model.fused"))
+                               .sequence_kernel(sequence_kernel(cfg)));
   head_ = torch::nn::Linear(hidden, outputs);
   test_ = batch(eval_size_, seed_, kTestStream);
   // Validate the BPTT settings now rather than at the first step.

@@ -39,7 +39,8 @@ constexpr const char* kStyle =
     "figcaption{color:#555;font-size:.9em;margin-top:.3em}"
     "table{border-collapse:collapse;margin:1em 0;font-size:.92em}"
     "th,td{border:1px solid #ddd;padding:.3em .7em;text-align:left}"
-    "th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}";
+    "th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "pre{white-space:pre-wrap;background:#f8f8f8;border:1px solid #eee;padding:.6em;font-size:.9em}";
 
 std::string format_value(double v) {
   if (std::isnan(v)) return "nan";
@@ -57,6 +58,10 @@ void HtmlReport::heading(const std::string& text) { blocks_.push_back("<h2>" + d
 
 void HtmlReport::paragraph(const std::string& text) {
   blocks_.push_back("<p>" + detail::html_escape(text) + "</p>");
+}
+
+void HtmlReport::preformatted(const std::string& text) {
+  blocks_.push_back("<pre>" + detail::html_escape(text) + "</pre>");
 }
 
 void HtmlReport::link(const std::string& href, const std::string& text) {

@@ -21,6 +21,9 @@ class HtmlReport {
   void heading(const std::string& text);
   /// A paragraph of plain text.
   void paragraph(const std::string& text);
+  /// Text shown as it is, line breaks and spacing kept (<pre>, wrapped at the page width): samples of
+  /// generated text.
+  void preformatted(const std::string& text);
   /// A paragraph holding one link; `href` is relative to the page's directory.
   void link(const std::string& href, const std::string& text);
   /// An image with a caption; `relative_path` is relative to the directory the page is written to.

@@ -15,7 +15,8 @@ CharLMImpl::CharLMImpl(CharLMOptions o) : options(o) {
                                              .num_layers(o.num_layers())
                                              .dropout(o.dropout())
                                              .forget_bias(o.forget_bias())
-                                             .fused(o.fused())));
+                                             .fused(o.fused())
+                                             .sequence_kernel(o.sequence_kernel())));
   decoder = register_module("decoder", torch::nn::Linear(o.hidden_size(), o.vocab_size()));
 }
 

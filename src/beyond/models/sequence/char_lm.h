@@ -30,6 +30,8 @@ struct CharLMOptions {
   TORCH_ARG(double, forget_bias) = 0.0;
   /// LibTorch's fused torch::nn::LSTM / GRU / RNN (true) or our cells written from the equations.
   TORCH_ARG(bool, fused) = true;
+  /// LSTM with fused: beyond's whole-sequence kernel instead of at::lstm (RecurrentOptions::sequence_kernel).
+  TORCH_ARG(bool, sequence_kernel) = false;
 };
 
 class CharLMImpl : public torch::nn::Module {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "beyond/core/error.h"
+#include "beyond/models/sequence/lstm_sequence.h"
 
 namespace beyond::models {
 
@@ -126,7 +127,25 @@ RecurrentState RecurrentImpl::check_state(const torch::Tensor& input, const Recu
 
 std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward(const torch::Tensor& input, RecurrentState state) {
   RecurrentState s = check_state(input, state);
-  return options_.fused() ? forward_fused(input, s) : forward_cells(input, s);
+  if (!options_.fused()) return forward_cells(input, s);
+  if (options_.sequence_kernel() && options_.cell() == CellKind::LSTM) return forward_lstm_sequence(input, s);
+  return forward_fused(input, s);
+}
+
+std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward_lstm_sequence(const torch::Tensor& input,
+                                                                              const RecurrentState& s) {
+  const auto& o = options_;
+  torch::Tensor x = input;
+  std::vector<torch::Tensor> final_h, final_c;
+  for (int64_t l = 0; l < o.num_layers(); ++l) {
+    const auto& w = weights_[static_cast<size_t>(l)];
+    auto [y, h, c] = lstm_sequence(x, s.h[l], s.c[l], w[0], w[1], w[2], w[3]);
+    final_h.push_back(h);
+    final_c.push_back(c);
+    x = y;
+    if (l + 1 < o.num_layers() && o.dropout() > 0.0) x = torch::dropout(x, o.dropout(), is_training());
+  }
+  return {x, {torch::stack(final_h), torch::stack(final_c)}};
 }
 
 std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward_fused(const torch::Tensor& input,

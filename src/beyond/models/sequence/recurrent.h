@@ -71,6 +71,10 @@ struct RecurrentOptions {
   TORCH_ARG(double, forget_bias) = 0.0;
   /// true: the fused ATen kernels of torch::nn::LSTM / RNN / GRU; false: our cells, step by step.
   TORCH_ARG(bool, fused) = false;
+  /// LSTM with fused(true) only: each layer runs `lstm_sequence` (lstm_sequence.h: one autograd node
+  /// per layer with a hand-written backward, the weight gradients of all steps in one product) instead
+  /// of at::lstm. Same equations and parameters; equal up to the order of floating-point sums.
+  TORCH_ARG(bool, sequence_kernel) = false;
 };
 
 /// One step of one layer: the new hidden state (and cell state for the LSTM; undefined otherwise).
@@ -104,6 +108,7 @@ class RecurrentImpl : public torch::nn::Cloneable<RecurrentImpl> {
   RecurrentState check_state(const torch::Tensor& input, const RecurrentState& state) const;
   std::pair<torch::Tensor, RecurrentState> forward_fused(const torch::Tensor& input, const RecurrentState& s);
   std::pair<torch::Tensor, RecurrentState> forward_cells(const torch::Tensor& input, const RecurrentState& s);
+  std::pair<torch::Tensor, RecurrentState> forward_lstm_sequence(const torch::Tensor& input, const RecurrentState& s);
 
   RecurrentOptions options_;
   /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh.
