@@ -18,7 +18,6 @@ val_search=${VAL_SEARCH:-100}
 w1s=${W1S:-"3 5 10"}
 sxys=${SXYS:-"10 30 80"}
 srgbs=${SRGBS:-"3 8 13"}
-classes=$(( $(grep -o '"id": *[0-9]*' "$data/annotations/instances_val.json" | sort -u | wc -l) + 0 ))
 mkdir -p "$out"
 
 # FCN probabilities and labels for both splits
@@ -27,18 +26,17 @@ for split in val test; do
   "$beyond" segment --weights "$run" "$data/$split"/images/*.png --out "$out/fcn_$split" --probs
   touch "$out/fcn_$split/done"
 done
-num_classes=$(/usr/bin/python3 -c "import numpy,sys; print(numpy.load(sys.argv[1]).shape[0])" \
-  "$(ls "$out"/fcn_val/*_probs.npy | head -1)")
+probs=("$out"/fcn_val/*_probs.npy)
+num_classes=$(/usr/bin/python3 -c "import numpy,sys; print(numpy.load(sys.argv[1]).shape[0])" "${probs[0]}")
 echo "classes (with background): $num_classes"
 
 # crf SPLIT NAME W1 SXY SRGB [LIMIT]: CRF labels of a split into OUT/NAME/
 crf() {
   local split=$1 name=$2 w1=$3 sxy=$4 srgb=$5 limit=${6:-0}
   mkdir -p "$out/$name"
-  local list
-  list=$(ls "$data/$split"/images/*.png)
-  [[ $limit -gt 0 ]] && list=$(echo "$list" | head -n "$limit")
-  echo "$list" | OMP_NUM_THREADS=1 xargs -P "$jobs" -I{} sh -c \
+  local images=("$data/$split"/images/*.png)
+  [[ $limit -gt 0 ]] && images=("${images[@]:0:$limit}")
+  printf '%s\n' "${images[@]}" | OMP_NUM_THREADS=1 xargs -P "$jobs" -I{} sh -c \
     'stem=$(basename {} .png); "$0" crf --image {} --probs "$1/fcn_'"$split"'/${stem}_probs.npy" --out "$1/'"$name"'/$stem.png" \
        --bilateral-compat '"$w1"' --bilateral-sxy '"$sxy"' --bilateral-srgb '"$srgb"' 2>/dev/null' "$beyond" "$out"
 }
@@ -47,7 +45,10 @@ score() {
   local split=$1 pred=$2 json=$3 limit=${4:-0} gt="$data/$split/labels"
   if [[ $limit -gt 0 ]]; then
     gt="$out/gt_${split}_$limit"
-    if [[ ! -d $gt ]]; then mkdir -p "$gt"; ls "$data/$split"/labels/*.png | head -n "$limit" | xargs -I{} cp {} "$gt/"; fi
+    if [[ ! -d $gt ]]; then
+      local labels=("$data/$split"/labels/*.png)
+      mkdir -p "$gt" && cp "${labels[@]:0:$limit}" "$gt/"
+    fi
   fi
   "$beyond" eval seg --gt "$gt" --pred "$pred" --num-classes "$num_classes" --boundary-tolerance 2 --json "$json" >/dev/null
 }

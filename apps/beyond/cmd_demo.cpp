@@ -173,7 +173,7 @@ void add_demo(CLI::App& app, const GlobalOptions&) {
     SequencePanelOptions sequence;
   };
   auto a = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("demo", "train the generative family briefly, run a detector, sample a character "
+  auto* cmd = app.add_subcommand("demo", "train the generative family and a spatial transformer briefly, run a detector, sample a character "
                                          "language model, plot vanishing gradients, and write a report (a few minutes)");
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
   cmd->add_option("--only", a->only,

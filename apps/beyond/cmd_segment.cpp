@@ -1,5 +1,5 @@
 // beyond segment --weights W [--weights W2 ...] IMAGES... --out DIR [--scale S] [--probs]
-//                [--panels P.png [--labels DIR]]
+//                [--panels P.png [--labels DIR] [--extra-labels DIR ...]]
 // Writes, per image, DIR/<stem>.png (the predicted label map: 0 background, else the category id, so
 // `beyond eval seg` scores it against label PNGs such as scenes' <split>/labels), DIR/<stem>_overlay.png
 // (the labels' colours over the image) and with --probs DIR/<stem>_probs.npy (softmax probabilities,
@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 struct SegmentArgs {
   std::vector<std::string> weights;
   std::string out, panels, labels;
-  std::vector<std::string> images;
+  std::vector<std::string> images, extra_labels;
   double scale = 0;
   bool probs = false;
 };
@@ -39,6 +39,16 @@ struct SegmentArgs {
 void write_probabilities(const std::string& path, const torch::Tensor& probs) {
   const auto data = probs.to(torch::kCPU, torch::kFloat32).contiguous();
   npy::write_float32(path, data.sizes().vec(), data.data_ptr<float>());
+}
+
+/// The label PNG of `image_path` in `dir` (same stem), coloured for a panel column.
+torch::Tensor label_column(const std::string& dir, const std::string& image_path, const torch::Tensor& image) {
+  const auto label = (fs::path(dir) / (fs::path(image_path).stem().string() + ".png")).string();
+  const auto labels = read_image(label);
+  BEYOND_CHECK(labels.size(0) == 1 && labels.size(1) == image.size(1) && labels.size(2) == image.size(2), label,
+               ": expected a single-channel ", image.size(1), " x ", image.size(2), " label PNG (as ", image_path,
+               "), got ", labels.sizes());
+  return viz::colorize_labels(labels[0]);
 }
 
 void run_segment(const SegmentArgs& a) {
@@ -61,14 +71,7 @@ void run_segment(const SegmentArgs& a) {
   for (size_t i = 0; i < a.images.size(); ++i) {
     const auto image = read_image(a.images[i]);
     panels[i].push_back(image.size(0) == 1 ? image.expand({3, -1, -1}) : image);
-    if (!a.labels.empty()) {
-      const auto label = (fs::path(a.labels) / (fs::path(a.images[i]).stem().string() + ".png")).string();
-      const auto truth = read_image(label);
-      BEYOND_CHECK(truth.size(0) == 1 && truth.size(1) == image.size(1) && truth.size(2) == image.size(2), label,
-                   ": expected a single-channel ", image.size(1), " x ", image.size(2), " label PNG (as ", a.images[i],
-                   "), got ", truth.sizes());
-      panels[i].push_back(viz::colorize_labels(truth[0]));
-    }
+    if (!a.labels.empty()) panels[i].push_back(label_column(a.labels, a.images[i], image));
   }
   for (const auto& weights : a.weights) {
     auto s = load_segmenter(weights);
@@ -91,6 +94,8 @@ void run_segment(const SegmentArgs& a) {
       std::cout << a.images[i] << " -> " << stem << ".png\n";
     }
   }
+  for (const auto& dir : a.extra_labels)
+    for (size_t i = 0; i < a.images.size(); ++i) panels[i].push_back(label_column(dir, a.images[i], panels[i][0]));
   if (!a.panels.empty()) {
     std::vector<torch::Tensor> all;
     for (auto& row : panels) all.insert(all.end(), row.begin(), row.end());
@@ -116,6 +121,9 @@ void add_segment(CLI::App& app, const GlobalOptions&) {
   cmd->add_option("--panels", a->panels, "also draw image | ground truth | each model's prediction, one row per image, "
                                          "into this PNG");
   cmd->add_option("--labels", a->labels, "folder of ground-truth label PNGs (category ids) named as the images, for --panels");
+  cmd->add_option("--extra-labels", a->extra_labels, "for --panels: more columns after the models, from folders of "
+                                                     "label PNGs named as the images (e.g. `beyond crf` outputs); repeatable")
+      ->allow_extra_args(false);
   cmd->add_flag("--probs", a->probs, "also write <stem>_probs.npy: softmax probabilities, float32 [C, H, W]");
   cmd->callback([a] { run_segment(*a); });
 }

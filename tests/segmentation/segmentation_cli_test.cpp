@@ -96,13 +96,18 @@ TEST_F(SegmentationCli, TrainEvalAndSegmentARun) {
   // Two models side by side (the run and its weights file), with the ground truth, in one picture.
   auto p = run_cli({"--threads", "2", "segment", "--weights", run, image, "--weights", run + "/model.safetensors",
                     data() + "/val/images/000002.png", "--out", dir / "two", "--labels", data() + "/val/labels",
-                    "--panels", dir / "panels.png"},
+                    "--panels", dir / "panels.png", "--extra-labels", data() + "/val/labels"},
                    dir / "log_panels");
   ASSERT_EQ(p.exit_code, 0) << p.output;
   EXPECT_EQ(read_file(dir / "two/run/000001.png"), read_file(dir / "two/model/000001.png"));
   EXPECT_EQ(read_file(dir / "two/run/000001.png"), read_file(dir / "out/000001.png"));
-  const auto panels = read_image(dir / "panels.png");  // 2 rows x 4 columns of 64x64 with 2-pixel padding
-  EXPECT_EQ(panels.sizes(), (std::vector<int64_t>{3, 2 * 66 + 2, 4 * 66 + 2}));
+  // 2 rows x 5 columns (image, truth, two models, the extra labels) of 64x64 with 2-pixel padding
+  const auto panels = read_image(dir / "panels.png");
+  EXPECT_EQ(panels.sizes(), (std::vector<int64_t>{3, 2 * 66 + 2, 5 * 66 + 2}));
+  // the extra column is the ground truth again: the same pixels as the second column
+  using torch::indexing::Slice;
+  EXPECT_TRUE(torch::equal(panels.index({Slice(), Slice(2, 66), Slice(68, 132)}),
+                           panels.index({Slice(), Slice(2, 66), Slice(4 * 66 + 2, 5 * 66)})));
   auto same = run_cli({"segment", "--weights", run, "--weights", run, image, "--out", dir / "same"}, dir / "log_same");
   EXPECT_EQ(same.exit_code, 2) << same.output;
   EXPECT_TRUE(contains(same.output, "would both write into")) << same.output;
