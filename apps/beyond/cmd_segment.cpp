@@ -17,6 +17,7 @@
 #include "beyond/core/error.h"
 #include "beyond/core/image.h"
 #include "beyond/data/formats/npy.h"
+#include "beyond/data/formats/voc.h"
 #include "beyond/structures/image_list.h"
 #include "beyond/tasks/segmenter.h"
 #include "beyond/viz/grid.h"
@@ -41,14 +42,15 @@ void write_probabilities(const std::string& path, const torch::Tensor& probs) {
   npy::write_float32(path, data.sizes().vec(), data.data_ptr<float>());
 }
 
-/// The label PNG of `image_path` in `dir` (same stem), coloured for a panel column.
+/// The label PNG of `image_path` in `dir` (same stem; grey values or palette indices, as `beyond crf`
+/// writes them), coloured for a panel column.
 torch::Tensor label_column(const std::string& dir, const std::string& image_path, const torch::Tensor& image) {
   const auto label = (fs::path(dir) / (fs::path(image_path).stem().string() + ".png")).string();
-  const auto labels = read_image(label);
-  BEYOND_CHECK(labels.size(0) == 1 && labels.size(1) == image.size(1) && labels.size(2) == image.size(2), label,
-               ": expected a single-channel ", image.size(1), " x ", image.size(2), " label PNG (as ", image_path,
-               "), got ", labels.sizes());
-  return viz::colorize_labels(labels[0]);
+  auto labels = voc::read_label_png(label);
+  BEYOND_CHECK(labels.height == image.size(1) && labels.width == image.size(2), label, ": the labels are ",
+               labels.width, " x ", labels.height, " but ", image_path, " is ", image.size(2), " x ", image.size(1));
+  return viz::colorize_labels(
+      torch::from_blob(labels.labels.data(), {labels.height, labels.width}, torch::kUInt8).clone());
 }
 
 void run_segment(const SegmentArgs& a) {
