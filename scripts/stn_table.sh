@@ -5,7 +5,8 @@
 #
 #   scripts/stn_table.sh [OUT_DIR (default runs/stn_table)] [extra `beyond train` arguments, e.g. --set train.steps=500]
 #
-# Environment: BEYOND (the CLI, default build/apps/beyond/beyond), JOBS (parallel runs, default 2).
+# Environment: BEYOND (the CLI, default build/apps/beyond/beyond), JOBS (parallel runs, default 2),
+# FAMILIES (default "r rts p e"; a subset runs only those columns).
 # A run whose eval.json exists is skipped, so an interrupted table resumes where it stopped.
 set -euo pipefail
 OUT=${1:-runs/stn_table}
@@ -13,7 +14,7 @@ shift || true
 EXTRA=("$@")
 BEYOND=${BEYOND:-build/apps/beyond/beyond}
 JOBS=${JOBS:-2}
-FAMILIES=(r rts p e)
+read -r -a FAMILIES <<<"${FAMILIES:-r rts p e}"
 MODELS=(fcn st-fcn cnn st-cnn cnn-augment)
 mkdir -p "$OUT"
 
@@ -29,7 +30,8 @@ run_one() {  # family model
 }
 export -f run_one
 export OUT BEYOND
-EXTRA_Q=$(printf '%q ' "${EXTRA[@]}")
+EXTRA_Q=""
+[[ ${#EXTRA[@]} -gt 0 ]] && EXTRA_Q=$(printf '%q ' "${EXTRA[@]}")  # none: no empty argument
 export EXTRA_Q
 
 start=$SECONDS
@@ -47,14 +49,15 @@ error_of() {  # dir
   fi
 }
 params_of() {
-  sed -n 's/.*"parameters": *\([0-9.eE+-]*\).*/\1/p' "$1/eval.json" 2>/dev/null | awk '{ printf "%d", $1 }'
+  [[ -f $1/eval.json ]] || return 0
+  sed -n 's/.*"parameters": *\([0-9.eE+-]*\).*/\1/p' "$1/eval.json" | awk '{ printf "%d", $1 }'
 }
 {
   echo "| model | R | RTS | P | E | parameters (R / RTS) |"
   echo "| --- | --- | --- | --- | --- | --- |"
   for model in "${MODELS[@]}"; do
     row="| $model"
-    for family in "${FAMILIES[@]}"; do row+=" | $(error_of "$OUT/$family-$model")"; done
+    for family in r rts p e; do row+=" | $(error_of "$OUT/$family-$model")"; done
     row+=" | $(params_of "$OUT/r-$model") / $(params_of "$OUT/rts-$model") |"
     echo "$row"
   done
