@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -139,6 +140,19 @@ TEST(CharLmTask, SamplingFromARunIsDeterministicAndChecksThePrime) {
   EXPECT_NE(a, sample_text_run(dir / "run", {"And God", 60, 0.8, 6}));
   const std::string msg = error_of([&] { sample_text_run(dir / "run", {"And Gödel", 10, 0.8, 0}); });
   EXPECT_NE(msg.find("the priming text has 'ö' (U+00F6) at character 5"), std::string::npos) << msg;
+}
+
+TEST(CharLmTask, ARunWithoutCheckpointsSamplesFromItsModelWeights) {
+  torch::set_num_threads(1);
+  TempDir dir;
+  const std::string text = write_text(dir, "t.txt", repeated(4));
+  ASSERT_EQ(train_run(tiny_config(text, 2), quiet_run(dir / "run")).status, TrainResult::Status::Completed);
+  const auto from_checkpoint = sample_text_run(dir / "run", {"And God", 40, 0.8, 3});
+  std::filesystem::remove_all(std::filesystem::path(dir / "run") / "checkpoints");  // as the committed weights/char_lm_kjv is kept
+  EXPECT_EQ(sample_text_run(dir / "run", {"And God", 40, 0.8, 3}), from_checkpoint);
+  std::filesystem::remove(std::filesystem::path(dir / "run") / "model.safetensors");
+  const std::string msg = error_of([&] { sample_text_run(dir / "run", {"And God", 10, 0.8, 0}); });
+  EXPECT_NE(msg.find("has neither a checkpoint nor model.safetensors"), std::string::npos) << msg;
 }
 
 TEST(CharLmTask, SequenceLongerThanTheTextIsAnError) {
