@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Character language model training throughput (characters/s): beyond's fused path (LibTorch's
-torch::nn::LSTM kernels; and with model.sequence_kernel, beyond's whole-sequence LSTM with a
-hand-written backward, models/sequence/lstm_sequence.h), beyond's own cells (written from the
+torch::nn::LSTM kernels; and with model.sequence_kernel, the default of configs/char_lm.yaml,
+beyond's whole-sequence LSTM with a hand-written backward and the embedding folded into the first
+layer's input projection, models/sequence/lstm_sequence.h), beyond's own cells (written from the
 equations), and the same model in PyTorch Python (nn.LSTM), all with the same step: embedding 64 -> 1-layer LSTM -> linear over 73 symbols
 (KJV's vocabulary), batch 64, truncated BPTT 100 with the state carried and detached, cross-entropy,
 clip by global norm 5, Adam 2e-3, the same thread count. beyond runs with the CLI's allocator setting

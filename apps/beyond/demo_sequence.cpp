@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 /// Settings of the short char-LM training when no trained run is at hand: a 128-unit LSTM on windows
 /// of 50 characters, enough for words and verse numbers to appear, not a trained model (~1 min here).
 std::vector<std::string> fallback_overrides(int64_t steps) {
-  return {"model.hidden=128", "data.seq_len=50", "data.batch_size=32", "optim.lr=3e-3",
+  return {"model.hidden=128", "model.output_dropout=0", "data.seq_len=50", "data.batch_size=32", "optim.lr=3e-3",
           "train.steps=" + std::to_string(steps), "train.eval_every=0",
           "train.checkpoint_every=" + std::to_string(steps), "train.log_every=50", "eval.sample_chars=200"};
 }

@@ -32,6 +32,18 @@ TEST(CharLM, ShapesForEveryCell) {
   EXPECT_NE(error_of([&] { lm->forward(torch::zeros({3, 2})); }).find("[T, N] int64"), std::string::npos);
 }
 
+// Output dropout acts in training only, and a probability outside [0, 1) is refused.
+TEST(CharLM, OutputDropoutOnlyInTraining) {
+  torch::manual_seed(3);
+  CharLM lm(CharLMOptions(11, 16).embedding_dim(8).output_dropout(0.5));
+  const auto ids = torch::randint(0, 11, {6, 2}, torch::kInt64);
+  EXPECT_FALSE(torch::equal(lm->forward(ids).first, lm->forward(ids).first));
+  lm->eval();
+  EXPECT_TRUE(torch::equal(lm->forward(ids).first, lm->forward(ids).first));
+  EXPECT_NE(error_of([] { CharLM(CharLMOptions(11, 16).output_dropout(1.0)); }).find("output_dropout"),
+            std::string::npos);
+}
+
 TEST(CharLM, AFewAdamStepsLowerTheLoss) {
   torch::manual_seed(1);
   CharLM lm(CharLMOptions(7, 32).embedding_dim(8));

@@ -48,6 +48,11 @@ std::string corpus_path(const Config& cfg) {
   return root.empty() ? text : root;
 }
 
+// Runs made before the key existed (e.g. weights/char_lm_kjv) had no output dropout.
+double output_dropout(const Config& cfg) {
+  return cfg.has("model.output_dropout") ? cfg.get_double("model.output_dropout") : 0.0;
+}
+
 }  // namespace
 
 CharLmTask::CharLmTask(const Config& cfg) {
@@ -63,6 +68,7 @@ CharLmTask::CharLmTask(const Config& cfg) {
                               .cell(cell)
                               .num_layers(cfg.get_int("model.num_layers"))
                               .dropout(cfg.get_double("model.dropout"))
+                              .output_dropout(output_dropout(cfg))
                               .forget_bias(cfg.get_double("model.forget_bias"))
                               .fused(cfg.get_bool("model.fused"))
                               .sequence_kernel(sequence_kernel(cfg)));

@@ -10,6 +10,8 @@ CharLMImpl::CharLMImpl(CharLMOptions o) : options(o) {
   BEYOND_CHECK(o.vocab_size() > 0 && o.hidden_size() > 0 && o.embedding_dim() > 0,
                "CharLM: vocab_size, hidden_size and embedding_dim must be positive, got ", o.vocab_size(), ", ",
                o.hidden_size(), ", ", o.embedding_dim());
+  BEYOND_CHECK(o.output_dropout() >= 0 && o.output_dropout() < 1, "CharLM: output_dropout must be in [0, 1), got ",
+               o.output_dropout());
   embedding = register_module("embedding", torch::nn::Embedding(o.vocab_size(), o.embedding_dim()));
   rnn = register_module("rnn", Recurrent(RecurrentOptions(o.cell(), o.embedding_dim(), o.hidden_size())
                                              .num_layers(o.num_layers())
@@ -23,7 +25,8 @@ CharLMImpl::CharLMImpl(CharLMOptions o) : options(o) {
 std::pair<torch::Tensor, RecurrentState> CharLMImpl::forward(const torch::Tensor& ids, RecurrentState state) {
   BEYOND_CHECK(ids.dim() == 2 && ids.scalar_type() == torch::kInt64,
                "CharLM: expected ids as a [T, N] int64 tensor, got ", ids.sizes(), " ", ids.scalar_type());
-  auto [hidden, next] = rnn->forward(embedding->forward(ids), std::move(state));
+  auto [hidden, next] = rnn->forward_embedded(ids, embedding->weight, std::move(state));
+  if (options.output_dropout() > 0) hidden = torch::dropout(hidden, options.output_dropout(), is_training());
   return {decoder->forward(hidden), next};
 }
 

@@ -26,6 +26,9 @@ struct CharLMOptions {
   TORCH_ARG(int64_t, num_layers) = 1;
   /// Dropout between stacked recurrent layers (the recurrent module's).
   TORCH_ARG(double, dropout) = 0.0;
+  /// Dropout on the last recurrent layer's output, before the decoder: the regulariser a
+  /// single-layer model has (a small corpus read for tens of epochs overfits without it).
+  TORCH_ARG(double, output_dropout) = 0.0;
   /// Added to the LSTM forget gate's bias at initialisation.
   TORCH_ARG(double, forget_bias) = 0.0;
   /// LibTorch's fused torch::nn::LSTM / GRU / RNN (true) or our cells written from the equations.

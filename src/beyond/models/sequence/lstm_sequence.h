@@ -26,4 +26,13 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> lstm_sequence(const torc
                                                                       const torch::Tensor& b_ih,
                                                                       const torch::Tensor& b_hh);
 
+/// The same layer fed by an embedding: ids [T, N] int64 index the rows of `embedding` [V, I], and the
+/// result equals lstm_sequence(embedding[ids], ...). Each symbol's input projection is computed once
+/// ([V, I] x [I, 4H]) and gathered per step, so the products over all T N positions in the forward
+/// pass (x W_ih^T) and the backward pass (dx, dW_ih) shrink to V rows: the cheaper way whenever V < T N,
+/// as for a character model (73 symbols, 6,400 positions per window).
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> lstm_sequence_embedded(
+    const torch::Tensor& ids, const torch::Tensor& embedding, const torch::Tensor& h0, const torch::Tensor& c0,
+    const torch::Tensor& w_ih, const torch::Tensor& w_hh, const torch::Tensor& b_ih, const torch::Tensor& b_hh);
+
 }  // namespace beyond::models

@@ -132,14 +132,33 @@ std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward(const torch::Ten
   return forward_fused(input, s);
 }
 
+std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward_embedded(const torch::Tensor& ids,
+                                                                         const torch::Tensor& embedding,
+                                                                         RecurrentState state) {
+  BEYOND_CHECK(ids.defined() && ids.dim() == 2 && ids.scalar_type() == torch::kInt64,
+               "Recurrent::forward_embedded expects ids as a [T, N] int64 tensor, got ",
+               ids.defined() ? ids.sizes() : torch::IntArrayRef{});
+  BEYOND_CHECK(embedding.defined() && embedding.dim() == 2 && embedding.size(0) > 0,
+               "Recurrent::forward_embedded expects an embedding table [V, input_size], got ",
+               embedding.defined() ? embedding.sizes() : torch::IntArrayRef{});
+  const auto& o = options_;
+  const bool fold = o.fused() && o.sequence_kernel() && o.cell() == CellKind::LSTM && embedding.size(0) < ids.numel();
+  if (!fold) return forward(torch::embedding(embedding, ids), std::move(state));
+  // The shapes forward would see, without gathering anything.
+  const torch::Tensor as_input = embedding[0].expand({ids.size(0), ids.size(1), embedding.size(1)});
+  return forward_lstm_sequence(embedding, check_state(as_input, state), ids);
+}
+
 std::pair<torch::Tensor, RecurrentState> RecurrentImpl::forward_lstm_sequence(const torch::Tensor& input,
-                                                                              const RecurrentState& s) {
+                                                                              const RecurrentState& s,
+                                                                              const torch::Tensor& ids) {
   const auto& o = options_;
   torch::Tensor x = input;
   std::vector<torch::Tensor> final_h, final_c;
   for (int64_t l = 0; l < o.num_layers(); ++l) {
     const auto& w = weights_[static_cast<size_t>(l)];
-    auto [y, h, c] = lstm_sequence(x, s.h[l], s.c[l], w[0], w[1], w[2], w[3]);
+    auto [y, h, c] = l == 0 && ids.defined() ? lstm_sequence_embedded(ids, input, s.h[l], s.c[l], w[0], w[1], w[2], w[3])
+                                             : lstm_sequence(x, s.h[l], s.c[l], w[0], w[1], w[2], w[3]);
     final_h.push_back(h);
     final_c.push_back(c);
     x = y;

@@ -95,6 +95,13 @@ class RecurrentImpl : public torch::nn::Cloneable<RecurrentImpl> {
   /// state. `state` fields may be undefined (zeros). Throws beyond::Error naming the bad shape.
   std::pair<torch::Tensor, RecurrentState> forward(const torch::Tensor& input, RecurrentState state = {});
 
+  /// forward(embedding[ids]) for ids [T, N] int64 and an embedding table [V, input_size]. With the
+  /// LSTM sequence kernel and V < T N, the table is folded into the first layer's input projection
+  /// (lstm_sequence_embedded: the same result with far smaller products); otherwise the rows are
+  /// gathered and passed to forward.
+  std::pair<torch::Tensor, RecurrentState> forward_embedded(const torch::Tensor& ids, const torch::Tensor& embedding,
+                                                            RecurrentState state = {});
+
   /// One step of layer `layer` of our cells, from the equations: x [N, in], h/c [N, H] -> new state.
   /// Exposed so that diagnostics can unroll a sequence themselves and hold on to every h_t.
   CellState cell_step(int64_t layer, const torch::Tensor& x, const CellState& prev);
@@ -108,7 +115,9 @@ class RecurrentImpl : public torch::nn::Cloneable<RecurrentImpl> {
   RecurrentState check_state(const torch::Tensor& input, const RecurrentState& state) const;
   std::pair<torch::Tensor, RecurrentState> forward_fused(const torch::Tensor& input, const RecurrentState& s);
   std::pair<torch::Tensor, RecurrentState> forward_cells(const torch::Tensor& input, const RecurrentState& s);
-  std::pair<torch::Tensor, RecurrentState> forward_lstm_sequence(const torch::Tensor& input, const RecurrentState& s);
+  /// input [T, N, input_size]; or, with ids [T, N], the embedding table [V, input_size] they index.
+  std::pair<torch::Tensor, RecurrentState> forward_lstm_sequence(const torch::Tensor& input, const RecurrentState& s,
+                                                                 const torch::Tensor& ids = {});
 
   RecurrentOptions options_;
   /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh.
