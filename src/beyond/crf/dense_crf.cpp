@@ -187,24 +187,30 @@ DenseCRF::DenseCRF(int64_t width, int64_t height, int64_t labels)
 
 void DenseCRF::set_unary_energy(const float* unary) {
   const int64_t n = width_ * height_;
-  // A branch-free pass first; the loop that names the culprit runs only when it fails.
+  // [L, N] planar -> -U as [N, stride] pixel-major, in tiles of pixels so both sides stream; the
+  // finiteness check rides along (branch-free), and the loop that names the culprit runs only when it fails.
+  constexpr int64_t kTile = 256;
+  const int64_t L = labels_, S = stride_;
+  detail::assign_fresh(neg_unary_, static_cast<size_t>(n * S) + detail::kAlignSlack, 0.0f);
+  float* out = detail::align64(neg_unary_.data());
   bool finite = true;
-  for (int64_t i = 0; i < n * labels_; ++i) finite &= std::fabs(unary[i]) <= std::numeric_limits<float>::max();
+#pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static) reduction(&& : finite)
+  for (int64_t p0 = 0; p0 < n; p0 += kTile) {
+    const int64_t p1 = std::min(n, p0 + kTile);
+    bool ok = true;
+    for (int64_t l = 0; l < L; ++l)
+      for (int64_t p = p0; p < p1; ++p) {
+        const float u = unary[l * n + p];
+        ok &= std::fabs(u) <= std::numeric_limits<float>::max();
+        out[p * S + l] = -u;
+      }
+    for (int64_t p = p0; p < p1; ++p) std::fill(out + p * S + L, out + (p + 1) * S, kPadLogit);
+    finite = finite && ok;
+  }
+  if (!finite) neg_unary_.clear();  // no half-set unary is left behind
   for (int64_t i = 0; !finite && i < n * labels_; ++i)
     BEYOND_CHECK(std::isfinite(unary[i]), "DenseCRF: the unary energy is ", unary[i], " at label ", i / n,
                  ", pixel (x ", (i % n) % width_, ", y ", (i % n) / width_, "); it must be finite (-log p of a p > 0)");
-  // [L, N] planar -> -U as [N, stride] pixel-major, in tiles of pixels so both sides stream.
-  constexpr int64_t kTile = 256;
-  const int64_t L = labels_, S = stride_;
-  neg_unary_.resize(static_cast<size_t>(n * S));
-  float* out = neg_unary_.data();
-#pragma omp parallel for num_threads(pixel_threads(n * L)) schedule(static)
-  for (int64_t p0 = 0; p0 < n; p0 += kTile) {
-    const int64_t p1 = std::min(n, p0 + kTile);
-    for (int64_t l = 0; l < L; ++l)
-      for (int64_t p = p0; p < p1; ++p) out[p * S + l] = -unary[l * n + p];
-    for (int64_t p = p0; p < p1; ++p) std::fill(out + p * S + L, out + (p + 1) * S, kPadLogit);
-  }
 }
 
 void DenseCRF::set_unary_energy(const std::vector<float>& unary) {
@@ -304,8 +310,9 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
   const int64_t n = width_ * height_, L = labels_, S = stride_;
   // densecrf: no unary means zero energy.
   if (neg_unary_.empty()) {
-    neg_unary_.assign(static_cast<size_t>(n * S), 0.0f);
-    for (int64_t p = 0; p < n; ++p) std::fill(neg_unary_.begin() + p * S + L, neg_unary_.begin() + (p + 1) * S, kPadLogit);
+    neg_unary_.assign(static_cast<size_t>(n * S) + detail::kAlignSlack, 0.0f);
+    float* nu = detail::align64(neg_unary_.data());
+    for (int64_t p = 0; p < n; ++p) std::fill(nu + p * S + L, nu + (p + 1) * S, kPadLogit);
   }
   const int threads = pixel_threads(n * L);
   const int num_terms = static_cast<int>(pairwise_.size());
@@ -314,7 +321,8 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
   // previous Q (sliced during a pass), the splat target of the new Q, and the blur's second buffer.
   struct TermState {
     const PermutohedralLattice::SplatPlan* plan;
-    std::vector<float> buffers[3];
+    std::vector<float> storage[3];
+    float* buffers[3];  // 64-byte aligned, in storage
     std::vector<float> coefficient;  // [S], or empty for a full matrix
     const float *in_scale, *out_scale;
   };
@@ -324,7 +332,10 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
     TermState& st = states[k];
     st.plan = &term.lattice.plan(threads);
     if (iterations > 0 || free_energy)
-      for (auto& b : st.buffers) b.assign(static_cast<size_t>(st.plan->splat_rows() * S), 0.0f);
+      for (int b = 0; b < 3; ++b) {
+        detail::assign_fresh(st.storage[b], static_cast<size_t>(st.plan->splat_rows() * S) + detail::kAlignSlack, 0.0f);
+        st.buffers[b] = detail::align64(st.storage[b].data());
+      }
     // messages -= mu K Q: Potts mu = -w, so + w K Q; diagonal mu = diag(w), so - w K Q.
     if (term.compat.kind() != Compatibility::Kind::Matrix) {
       st.coefficient.assign(static_cast<size_t>(S), 0.0f);  // the padding stays zero
@@ -337,7 +348,8 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
     st.in_scale = nt == NORMALIZE_SYMMETRIC || nt == NORMALIZE_BEFORE ? norm : nullptr;
     st.out_scale = nt == NORMALIZE_SYMMETRIC || nt == NORMALIZE_AFTER ? norm : nullptr;
   }
-  std::vector<float> planar(static_cast<size_t>(n * L));
+  std::vector<float> planar;
+  detail::assign_fresh(planar, static_cast<size_t>(n * L), 0.0f);
   std::vector<float> q_keep(free_energy ? static_cast<size_t>(n * S) : 0);
   std::vector<float> scratch(static_cast<size_t>(threads * 5 * S));
   std::vector<double> partial(static_cast<size_t>(threads), 0.0);
@@ -353,7 +365,7 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
     std::vector<int> result(pairwise_.size(), -1);  // which buffer holds the blurred values
     for (int pass = 0; pass < passes; ++pass) {
       const bool splat = pass < iterations || (free_energy && pass == iterations);
-      PassArgs args{terms.data(), num_terms, neg_unary_.data(), n, L, S,
+      PassArgs args{terms.data(), num_terms, detail::align64(neg_unary_.data()), n, L, S,
                     /*softmax=*/pass <= iterations, pass == iterations ? planar.data() : nullptr,
                     free_energy ? q_keep.data() : nullptr, free_energy && pass > 0};
       for (int k = 0; k < num_terms; ++k) {
@@ -363,15 +375,15 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
         terms[k] = TermPass{lattice.vertex_rows(),
                             lattice.barycentric(),
                             lattice.dim() + 1,
-                            result[k] < 0 ? nullptr : st.buffers[result[k]].data(),
-                            splat ? st.buffers[x].data() : nullptr,
+                            result[k] < 0 ? nullptr : st.buffers[result[k]],
+                            splat ? st.buffers[x] : nullptr,
                             {},
                             st.in_scale,
                             st.out_scale,
                             lattice.slice_factor(),
                             st.coefficient.empty() ? nullptr : st.coefficient.data(),
                             pairwise_[k].compat.values().data()};
-        if (splat) lattice.zero_splat(*st.plan, st.buffers[x].data(), S);
+        if (splat) lattice.zero_splat(*st.plan, st.buffers[x], S);
       }
 #pragma omp barrier
       double energy = 0;
@@ -396,9 +408,9 @@ std::vector<float> DenseCRF::inference(int iterations, std::vector<double>* free
         const PermutohedralLattice& lattice = pairwise_[k].lattice;
         TermState& st = states[k];
         const int x = (result[k] + 1) % 3, y = (result[k] + 2) % 3;
-        lattice.reduce_splat(*st.plan, st.buffers[x].data(), S);
-        const float* r = lattice.blur(st.buffers[x].data(), st.buffers[y].data(), S, false);
-        result[k] = r == st.buffers[x].data() ? x : y;
+        lattice.reduce_splat(*st.plan, st.buffers[x], S);
+        const float* r = lattice.blur(st.buffers[x], st.buffers[y], S, false);
+        result[k] = r == st.buffers[x] ? x : y;
       }
     }
   }

@@ -309,8 +309,8 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
   release_workspace();
   plan_ = SplatPlan{};
   plan_.threads = 0;  // no plan yet
-  offset_.assign(static_cast<size_t>(n_) * d1, 0);
-  weight_.assign(static_cast<size_t>(n_) * d1, 0.0f);
+  assign_fresh(offset_, static_cast<size_t>(n_) * d1, 0);
+  assign_fresh(weight_, static_cast<size_t>(n_) * d1, 0.0f);
 
   // Diagonal of the elevation matrix E (Adams et al. p. 5), times the inverse of the blur's standard
   // deviation (p. 6), so that splat-blur-slice approximates a unit-variance Gaussian.
