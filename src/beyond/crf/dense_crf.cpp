@@ -117,7 +117,7 @@ BEYOND_CRF_ROW double meanfield_pixels_t(const PassArgs& a, int64_t p0, int64_t 
     mx = all_max8(mx);
     v8f sum = v8f{};
     for (int64_t i = 0; i < nv; ++i) {
-      q[i] = detail::fast_exp(m[i] - mx);
+      q[i] = detail::fast_exp<v8f, true>(m[i] - mx);  // m - max <= 0
       sum += q[i];
     }
     const v8f inv = 1.0f / all_sum8(sum);

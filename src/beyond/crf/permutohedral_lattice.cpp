@@ -157,6 +157,44 @@ bool same_simplex(const Simplex& a, const Simplex& b, int d) {
   return diff == 0;
 }
 
+/// Recently seen simplices with their vertex ids, direct-mapped, in front of the key table: points
+/// near each other (in the previous image row, or back in a region of similar colour) often share
+/// a simplex, and one probe here replaces d+1 probes of the much larger key table.
+class SimplexCache {
+ public:
+  explicit SimplexCache(int d) : d1_(d + 1), stride_(3 * (d + 1)), entries_(static_cast<size_t>(kSize) * stride_, -1) {}
+  /// The vertex ids of `s` if cached, else null (and `slot` is where to store them).
+  const int32_t* find(const Simplex& s, int32_t*& slot) {
+    uint64_t h = 0;
+    for (int i = 0; i < d1_; ++i)
+      h += (static_cast<uint64_t>(static_cast<uint32_t>(s.rem0[i])) * 32 + static_cast<uint64_t>(s.rank[i])) * kOdd[i];
+    h ^= h >> 29;
+    int32_t* e = entries_.data() + static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> (64 - kBits)) * stride_;
+    int32_t diff = e[d1_] < 0;  // an empty entry (ranks are >= 0)
+    for (int i = 0; i < d1_; ++i) diff |= (e[i] ^ s.rem0[i]) | (e[d1_ + i] ^ s.rank[i]);
+    if (diff == 0) return e + 2 * d1_;
+    slot = e;
+    return nullptr;
+  }
+  void store(int32_t* slot, const Simplex& s, const int32_t* ids) const {
+    std::memcpy(slot, s.rem0, sizeof(int32_t) * d1_);
+    std::memcpy(slot + d1_, s.rank, sizeof(int32_t) * d1_);
+    std::memcpy(slot + 2 * d1_, ids, sizeof(int32_t) * d1_);
+  }
+
+ private:
+  static constexpr int kBits = 12;
+  static constexpr int kSize = 1 << kBits;
+  static constexpr uint64_t kOdd[kMaxDim + 1] = {
+      0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull, 0xD6E8FEB86659FD93ull,
+      0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull, 0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull,
+      0x2545F4914F6CDD1Dull, 0x9FB21C651E98DF25ull, 0xD1B54A32D192ED03ull, 0xAEF17502108EF2D9ull,
+      0xDB4F0B9175AE2165ull, 0xE7037ED1A0B428DBull, 0x8EBC6AF09C88C6E3ull, 0x589965CC75374CC3ull,
+      0x1D8E4E27C47D124Full};
+  int d1_, stride_;
+  std::vector<int32_t> entries_;  // per entry: rem0[d+1], rank[d+1], vertex ids[d+1]
+};
+
 /// Locates the points [first, last), numbers their vertices in `table` and writes their vertex ids
 /// and barycentric weights ([N, d+1] arrays). d = kD when kD > 0, else `dim`.
 template <int kD>
@@ -165,6 +203,7 @@ void locate_points(const float* features, int dim, const float* scale, int64_t f
   const int d = kD > 0 ? kD : dim, d1 = d + 1;
   Simplex s{}, previous{};
   bool have_previous = false;
+  SimplexCache cache(d);
   int32_t key[kMaxDim];
   for (int64_t p = first; p < last; ++p) {
     locate<kD>(features + p * d, d, scale, s);
@@ -173,9 +212,15 @@ void locate_points(const float* features, int dim, const float* scale, int64_t f
     if (have_previous && same_simplex(s, previous, d)) {
       std::memcpy(offset, offset - d1, sizeof(int32_t) * d1);
     } else {
-      for (int r = 0; r <= d; ++r) {
-        vertex_key(s, d, r, key);
-        offset[r] = table.find(key, true);
+      int32_t* slot = nullptr;
+      if (const int32_t* ids = cache.find(s, slot)) {
+        std::memcpy(offset, ids, sizeof(int32_t) * d1);
+      } else {
+        for (int r = 0; r <= d; ++r) {
+          vertex_key(s, d, r, key);
+          offset[r] = table.find(key, true);
+        }
+        cache.store(slot, s, offset);
       }
       previous = s;
       have_previous = true;
@@ -328,7 +373,9 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
   {
     const int t = omp_get_thread_num();
     KeyTable& table = tables[t];
-    table.init(dim, std::max<int64_t>(64, (begin[t + 1] - begin[t]) / 4));
+    // Started small: it grows to a few times the vertex count, which stays in cache better than a
+    // table sized for the points (dense CRFs have 5-15 times fewer vertices than pixels).
+    table.init(dim, 1024);
     int32_t* offsets = offset_.data();
     float* weights = weight_.data();
     switch (dim) {

@@ -55,11 +55,12 @@ inline v8f all_sum8(v8f a) {
 /// exp(x) in float (T = float or v8f), relative error below 3e-7 over the whole range (Cody-Waite
 /// range reduction and Cephes' degree-6 polynomial); x is clamped to [-87.3, 88] (results stay
 /// normal floats). Branch-free and call-free (densecrf relies on Eigen's vector exp).
-template <typename T>
+/// kNonPositive: the caller guarantees x <= 0 (a softmax's x - max), so only the lower clamp is needed.
+template <typename T, bool kNonPositive = false>
 inline T fast_exp(T x) {
   const T lo = T{} - 87.3f, hi = T{} + 88.0f;
   x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
+  if constexpr (!kNonPositive) x = x > hi ? hi : x;
   constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23: (t + kMagic) - kMagic rounds t to an integer
   const T fn = (x * 1.44269504088896341f + kMagic) - kMagic;
   T r = x - fn * 0.693359375f;
