@@ -502,8 +502,9 @@ float* PermutohedralLattice::blur(float* values, float* scratch, int64_t W, bool
 
 void PermutohedralLattice::ensure_workspace(const SplatPlan& plan, int64_t value_size) {
   if (value_size == workspace_value_size_ && plan.threads == workspace_threads_) return;
-  values_.assign(static_cast<size_t>(plan.splat_rows() * value_size), 0.0f);
-  scratch_.assign(static_cast<size_t>((m_ + 1) * value_size), 0.0f);  // the blur's second buffer (row 0 stays zero)
+  values_.assign(static_cast<size_t>(plan.splat_rows() * value_size) + detail::kAlignSlack, 0.0f);
+  // The blur's second buffer (row 0 stays zero).
+  scratch_.assign(static_cast<size_t>((m_ + 1) * value_size) + detail::kAlignSlack, 0.0f);
   workspace_value_size_ = value_size;
   workspace_threads_ = plan.threads;
 }
@@ -517,8 +518,8 @@ void PermutohedralLattice::filter(const float* in, float* out, int64_t value_siz
   ensure_workspace(p, value_size);
   const int d1 = d_ + 1;
   const float alpha = slice_factor();
-  float* values = values_.data();
-  float* scratch = scratch_.data();
+  float* values = detail::align64(values_.data());
+  float* scratch = detail::align64(scratch_.data());
   // The splat reads all of `in` before the first barrier of the blur and the slice writes `out`
   // after the last, so filtering in place is safe.
 #pragma omp parallel num_threads(threads)

@@ -104,8 +104,8 @@ class PermutohedralLattice {
     };
     Target target(int u) const { return {shared_index.empty() ? nullptr : shared_index.data(), private_base(u)}; }
   };
-  /// The plan for `threads` threads (made on first use, kept until another count is asked for).
-  /// Call outside parallel regions.
+  /// The plan for `threads` threads (made on first use; the one for the last count above one is
+  /// kept, and one thread needs none). Call outside parallel regions.
   const SplatPlan& plan(int threads);
 
   /// Rows of the value buffers: M + 1.
@@ -142,7 +142,8 @@ class PermutohedralLattice {
   std::vector<int32_t> neighbours_;
   SplatPlan plan_;         // for plan_.threads > 1 threads (0: none yet)
   SplatPlan single_plan_;  // for one thread
-  // Workspaces of filter(): the splat buffer [splat_rows, V] and the blur's second buffer [M+1, V].
+  // Workspaces of filter(): the splat buffer [splat_rows, V] and the blur's second buffer [M+1, V],
+  // each used from its first 64-byte boundary (detail::align64).
   std::vector<float> values_, scratch_;
   int64_t workspace_value_size_ = 0;
   int workspace_threads_ = 0;
