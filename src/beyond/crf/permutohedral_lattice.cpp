@@ -195,8 +195,9 @@ class SimplexCache {
   std::vector<int32_t> entries_;  // per entry: rem0[d+1], rank[d+1], vertex ids[d+1]
 };
 
-/// Locates the points [first, last), numbers their vertices in `table` and writes their vertex ids
-/// and barycentric weights ([N, d+1] arrays). d = kD when kD > 0, else `dim`.
+/// Locates the points [first, last), numbers their vertices in `table` and writes their vertex rows
+/// (id + 1: row 0 of the value buffers is the zero row of absent neighbours) and barycentric
+/// weights ([N, d+1] arrays). d = kD when kD > 0, else `dim`.
 template <int kD>
 void locate_points(const float* features, int dim, const float* scale, int64_t first, int64_t last, KeyTable& table,
                    int32_t* offsets, float* weights) {
@@ -218,7 +219,7 @@ void locate_points(const float* features, int dim, const float* scale, int64_t f
       } else {
         for (int r = 0; r <= d; ++r) {
           vertex_key(s, d, r, key);
-          offset[r] = table.find(key, true);
+          offset[r] = table.find(key, true) + 1;  // row 0 is the zero row: vertex m lives in row m + 1
         }
         cache.store(slot, s, offset);
       }
@@ -391,12 +392,10 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
     for (int32_t id = 0; id < tables[t].size(); ++id) remap[id] = global.find(tables[t].key(id), true);
     int32_t* first = offset_.data() + begin[t] * d1;
     int32_t* last = offset_.data() + begin[t + 1] * d1;
-    for (int32_t* o = first; o != last; ++o) *o = remap[*o];
+    for (int32_t* o = first; o != last; ++o) *o = remap[*o - 1] + 1;
     tables[t] = KeyTable();
   }
   m_ = global.size();
-  // Row 0 of the value buffers is the zero row of absent neighbours: vertex m lives in row m + 1.
-  for (auto& o : offset_) ++o;
 
   // Neighbours of each vertex along each of the d+1 lattice directions: the vertex -1 in every
   // coordinate but +d in coordinate j, and its opposite. Only the first is looked up: if w is v's
