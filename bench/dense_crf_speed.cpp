@@ -3,7 +3,8 @@
 /// on 1 and 2 threads. Inputs are the fixture's coffee image and unary resampled bilinearly to each
 /// size (deterministic).
 ///
-///   dense_crf_speed [FIXTURE_DIR (default tests/data/densecrf)] [--repeat N]
+///   dense_crf_speed [FIXTURE_DIR (default tests/data/densecrf)] [--repeat N] [--threads 1,2]
+///                   [--sizes 320x213,500x375,1024x768]
 ///
 /// For each size and thread count a child process (fork) builds the CRF (features, lattices,
 /// normalisations: "build") and runs inference ("infer") N times; it reports the median of each and
@@ -16,6 +17,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <cstdio>
 #include <fstream>
@@ -124,12 +127,28 @@ void measure(const Input& in, int threads, int repeat) {
 int main(int argc, char** argv) {
   std::string dir = "tests/data/densecrf";
   int repeat = 5;
+  std::vector<int> thread_counts = {1, 2};
+  std::vector<std::pair<int64_t, int64_t>> sizes = {{320, 213}, {500, 375}, {1024, 768}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--repeat" && i + 1 < argc)
+    if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
-    else
+    } else if (a == "--threads" && i + 1 < argc) {
+      thread_counts.clear();
+      std::stringstream list(argv[++i]);
+      for (std::string item; std::getline(list, item, ',');) thread_counts.push_back(std::max(1, std::atoi(item.c_str())));
+    } else if (a == "--sizes" && i + 1 < argc) {
+      sizes.clear();
+      std::stringstream list(argv[++i]);
+      for (std::string item; std::getline(list, item, ',');) {
+        long long w = 0, h = 0;
+        BEYOND_CHECK(std::sscanf(item.c_str(), "%lldx%lld", &w, &h) == 2 && w > 0 && h > 0,
+                     "--sizes: expected WxH items like 500x375, got '", item, "'");
+        sizes.emplace_back(w, h);
+      }
+    } else {
       dir = a;
+    }
   }
   const auto rgb8 = read_bytes(dir + "/coffee_320x213.rgb", kW * kH * 3);
   const auto unary_bytes = read_bytes(dir + "/coffee_320x213_unary_f32_MxN.bin", kW * kH * kL * 4);
@@ -142,7 +161,7 @@ int main(int argc, char** argv) {
   std::ostringstream json;
   json << "[";
   bool first = true;
-  for (const auto& [w, h] : std::vector<std::pair<int64_t, int64_t>>{{320, 213}, {500, 375}, {1024, 768}}) {
+  for (const auto& [w, h] : sizes) {
     Input in{w, h, {}, {}};
     const auto rgb_f = resample(rgb, kW, kH, 3, w, h);
     in.rgb.resize(rgb_f.size());
@@ -151,7 +170,7 @@ int main(int argc, char** argv) {
     in.unary.resize(u.size());
     for (int64_t p = 0; p < w * h; ++p)
       for (int64_t l = 0; l < kL; ++l) in.unary[l * w * h + p] = u[p * kL + l];
-    for (int threads : {1, 2}) {
+    for (int threads : thread_counts) {
       int fds[2];
       std::cout.flush();
       BEYOND_CHECK(pipe(fds) == 0, "pipe failed");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dense CRF under AddressSanitizer and UndefinedBehaviorSanitizer: compiles the torch-free CRF
 # sources (crf/*.cpp with the core and .npy / PNG code they use) and the torch-free tests of
-# tests/crf (lattice, dense CRF, parity with densecrf, .npy, mask refinement) with
+# tests/crf (lattice, dense CRF, its fused passes, parity with densecrf, .npy, mask refinement) with
 # -fsanitize=address,undefined into build-asan/ (not the whole project: LibTorch is not rebuilt with
 # sanitizers) and runs them. Any sanitizer report fails the run (halt_on_error, no recovery).
 #   scripts/asan_crf.sh [gtest args, e.g. --gtest_filter=DenseCrf.*]
@@ -15,7 +15,7 @@ SOURCES=(
   src/beyond/data/formats/npy.cpp src/beyond/data/formats/png_image.cpp
   src/beyond/crf/permutohedral_lattice.cpp src/beyond/crf/dense_crf.cpp src/beyond/crf/mask_refinement.cpp
   tests/crf/permutohedral_lattice_test.cpp tests/crf/dense_crf_test.cpp tests/crf/dense_crf_parity_test.cpp
-  tests/crf/npy_test.cpp tests/crf/mask_refinement_test.cpp
+  tests/crf/dense_crf_passes_test.cpp tests/crf/npy_test.cpp tests/crf/mask_refinement_test.cpp
 )
 FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -fopenmp
        -fno-trapping-math -Isrc -Itests "-DBEYOND_TEST_DATA_DIR=\"$PWD/tests/data\"")

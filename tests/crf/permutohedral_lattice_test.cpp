@@ -160,6 +160,70 @@ TEST(PermutohedralLattice, ScalingOptionsAndAliasing) {
   EXPECT_GT(lattice.num_vertices(), 0);
 }
 
+TEST(PermutohedralLattice, SameFilterOnAnyNumberOfThreads) {
+  // Threads split the points; vertices reached from several threads' points are splatted into
+  // private rows and summed. The result must not depend on the split (up to float rounding).
+  const int w = 41, h = 29, V = 5;
+  const auto f = image_features(w, h, 4.0f, test_colours(w, h, 6), 12.0f);
+  const int64_t n = w * h;
+  PermutohedralLattice lattice(f.data(), n, 5);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> v(n * V), s(n);
+  for (auto& x : v) x = u(rng);
+  for (auto& x : s) x = 0.5f + u(rng);
+  auto run = [&](int threads, bool reverse) {
+    PermutohedralLattice::FilterOptions o;
+    o.threads = threads;
+    o.reverse = reverse;
+    o.in_scale = s.data();
+    o.out_scale = s.data();
+    std::vector<float> out(n * V);
+    lattice.filter(v.data(), out.data(), V, o);
+    return out;
+  };
+  EXPECT_GT(lattice.plan(3).num_shared(), 0);  // the split does create shared vertices
+  for (bool reverse : {false, true}) {
+    const auto one = run(1, reverse);
+    for (int threads : {2, 3, 7}) {
+      const auto many = run(threads, reverse);
+      double max_rel = 0;
+      for (int64_t i = 0; i < n * V; ++i) max_rel = std::max(max_rel, std::fabs(double(many[i]) - one[i]) / std::fabs(one[i]));
+      EXPECT_LT(max_rel, 1e-5) << threads << " threads, reverse " << reverse;
+    }
+    // Called from inside a parallel region, the nested region has one thread, which then does the
+    // work of all the plan's slots.
+    std::vector<float> nested;
+#pragma omp parallel num_threads(2)
+    {
+#pragma omp single
+      nested = run(3, reverse);
+    }
+    const auto three = run(3, reverse);
+    for (int64_t i = 0; i < n * V; ++i) ASSERT_FLOAT_EQ(nested[i], three[i]);
+  }
+}
+
+TEST(PermutohedralLattice, AnyValueWidth) {
+  // Widths with a fixed-width kernel (1, 4, 8, 16, 24, 32) and without (3, 13, 40): the same
+  // filter per column as filtering that column alone.
+  const int w = 13, h = 11;
+  const auto f = image_features(w, h, 2.0f, {}, 1);
+  const int64_t n = w * h;
+  PermutohedralLattice lattice(f.data(), n, 2);
+  for (int V : {3, 8, 13, 24, 40}) {
+    std::vector<float> v(n * V), out(n * V);
+    for (int64_t i = 0; i < n * V; ++i) v[i] = std::cos(0.37f * i);
+    lattice.filter(v.data(), out.data(), V);
+    for (int c : {0, V - 1}) {
+      std::vector<float> column(n), filtered(n);
+      for (int64_t i = 0; i < n; ++i) column[i] = v[i * V + c];
+      lattice.filter(column.data(), filtered.data(), 1);
+      for (int64_t i = 0; i < n; ++i) ASSERT_NEAR(out[i * V + c], filtered[i], 1e-5) << "V " << V << " column " << c;
+    }
+  }
+}
+
 TEST(PermutohedralLattice, RejectsBadFeatures) {
   std::vector<float> f = {0, 0, 1, std::nanf("")};
   EXPECT_NE(test::error_of([&] { PermutohedralLattice(f.data(), 2, 2); }).find("feature 1 of point 1 is nan"),

@@ -17,8 +17,11 @@
 /// itself included, as in densecrf) and compat_k(.) densecrf's label compatibility: Potts(w) is
 /// -w * identity (equal labels attract), diagonal(w) is diag(w), matrix(M) is (M + M^T) / 2.
 ///
-/// Plain C++ with OpenMP (no LibTorch). Parallel over pixels and lattice vertices; the iterations
-/// allocate nothing (buffers are made once per inference() call).
+/// Plain C++ with OpenMP (no LibTorch). One mean-field step is one pass over the pixels -- slice
+/// both kernels, add the unary, softmax, splat the new Q into both lattices -- followed by the
+/// lattices' blurs; Q and the messages are never stored as images. Threads split the pixels and
+/// the lattice vertices into contiguous blocks inside one parallel region per inference() call; the
+/// iterations allocate nothing (buffers are made once per call).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -140,12 +143,9 @@ class DenseCRF {
     KernelType kernel;
     NormalizationType normalization;
   };
-  /// Adds compat(K Q) to `messages` with densecrf's sign (messages -= mu K Q).
-  void add_messages(Pairwise& term, const float* q, float* messages, float* filtered);
-
   int64_t width_, height_, labels_;
-  int64_t stride_;            // labels padded to whole vectors (see padded_labels in the .cpp)
-  std::vector<float> unary_;  // [N, L], pixel-major: labels of a pixel are contiguous
+  int64_t stride_;                // labels padded to whole vectors (see padded_labels in the .cpp)
+  std::vector<float> neg_unary_;  // -U, [N, stride], pixel-major: labels of a pixel are contiguous
   std::vector<Pairwise> pairwise_;
 };
 

@@ -17,14 +17,17 @@ constexpr int kMaxDim = 16;
 
 /// Lattice vertices by their integer key (the first d of the d+1 coordinates; the last is implied
 /// because the coordinates sum to zero), with open addressing and linear probing. Ids are dense,
-/// in insertion order.
+/// in insertion order. Each slot holds its id and a copy of its key, so a probe reads one place in
+/// memory (the tables outgrow the caches, and the neighbour search is mostly misses).
 class KeyTable {
  public:
   void init(int key_size, int64_t expected) {
     key_size_ = key_size;
+    stride_ = key_size + 1;
     size_t capacity = 64;
     while (capacity < static_cast<size_t>(2 * expected)) capacity *= 2;
-    slots_.assign(capacity, -1);
+    slots_.assign(capacity * stride_, -1);
+    capacity_ = capacity;
     keys_.clear();
     keys_.reserve(static_cast<size_t>(expected) * key_size);
   }
@@ -33,27 +36,28 @@ class KeyTable {
 
   /// The id of `k`, inserting it if `create`; -1 if absent and not created.
   int32_t find(const int32_t* k, bool create) {
-    if (create && 2 * static_cast<size_t>(size()) >= slots_.size()) grow();
-    const size_t mask = slots_.size() - 1;
+    if (create && 2 * static_cast<size_t>(size()) >= capacity_) grow();
+    const size_t mask = capacity_ - 1;
     for (size_t h = hash(k) & mask;; h = (h + 1) & mask) {
-      const int32_t e = slots_[h];
-      if (e < 0) {
+      int32_t* slot = slots_.data() + h * stride_;
+      if (slot[0] < 0) {
         if (!create) return -1;
         const int32_t id = size();
         keys_.insert(keys_.end(), k, k + key_size_);
-        slots_[h] = id;
+        slot[0] = id;
+        std::memcpy(slot + 1, k, sizeof(int32_t) * key_size_);
         return id;
       }
-      if (equal(key(e), k)) return e;
+      if (equal(slot + 1, k)) return slot[0];
     }
   }
   /// Lookup without insertion (safe to call from several threads at once).
   int32_t lookup(const int32_t* k) const {
-    const size_t mask = slots_.size() - 1;
+    const size_t mask = capacity_ - 1;
     for (size_t h = hash(k) & mask;; h = (h + 1) & mask) {
-      const int32_t e = slots_[h];
-      if (e < 0) return -1;
-      if (equal(key(e), k)) return e;
+      const int32_t* slot = slots_.data() + h * stride_;
+      if (slot[0] < 0) return -1;
+      if (equal(slot + 1, k)) return slot[0];
     }
   }
 
@@ -69,19 +73,21 @@ class KeyTable {
     return static_cast<size_t>(h ^ (h >> 29));
   }
   void grow() {
-    std::vector<int32_t> old(slots_.size() * 2, -1);
-    slots_.swap(old);
-    const size_t mask = slots_.size() - 1;
+    capacity_ *= 2;
+    slots_.assign(capacity_ * stride_, -1);
+    const size_t mask = capacity_ - 1;
     for (int32_t id = 0, n = size(); id < n; ++id) {
       size_t h = hash(key(id)) & mask;
-      while (slots_[h] >= 0) h = (h + 1) & mask;
-      slots_[h] = id;
+      while (slots_[h * stride_] >= 0) h = (h + 1) & mask;
+      slots_[h * stride_] = id;
+      std::memcpy(slots_.data() + h * stride_ + 1, key(id), sizeof(int32_t) * key_size_);
     }
   }
 
-  int key_size_ = 1;
-  std::vector<int32_t> slots_;
-  std::vector<int32_t> keys_;
+  int key_size_ = 1, stride_ = 2;
+  size_t capacity_ = 0;
+  std::vector<int32_t> slots_;  // [capacity, 1 + key_size]: id (-1: empty), key
+  std::vector<int32_t> keys_;   // [size, key_size], by id
 };
 
 /// Where one point lies in the lattice: the remainder-0 vertex, the ordering (rank) of its
@@ -94,10 +100,13 @@ struct Simplex {
 
 /// Elevates feature `f` onto the hyperplane sum(x) = 0 of R^{d+1} (scaled so that the blur has
 /// the standard deviation of the unit Gaussian), finds the enclosing simplex and its weights.
-void locate(const float* f, int d, const float* scale, Simplex& s) {
-  const int d1 = d + 1;
+/// d = kD when kD > 0 (the loops unroll), else `dim`. Branch-free: the comparisons of the ranking
+/// are as likely one way as the other, and mispredicted branches made this the build's main cost.
+template <int kD>
+inline void locate(const float* f, int dim, const float* scale, Simplex& s) {
+  const int d = kD > 0 ? kD : dim, d1 = d + 1;
   const float down = 1.0f / static_cast<float>(d1);
-  float elevated[kMaxDim + 1];
+  float elevated[kMaxDim + 1], residual[kMaxDim + 1];
   float sm = 0;
   for (int j = d; j > 0; --j) {
     const float cf = f[j - 1] * scale[j - 1];
@@ -112,27 +121,21 @@ void locate(const float* f, int d, const float* scale, Simplex& s) {
     s.rem0[i] = static_cast<int32_t>(v) * d1;
     sum += static_cast<int>(v);
     s.rank[i] = 0;
+    residual[i] = elevated[i] - static_cast<float>(s.rem0[i]);
   }
   // Rank of each coordinate's residual; then move the point back onto the plane if the rounding
   // left it off (sum != 0).
-  for (int i = 0; i < d; ++i) {
-    const float di = elevated[i] - static_cast<float>(s.rem0[i]);
+  for (int i = 0; i < d; ++i)
     for (int j = i + 1; j <= d; ++j) {
-      if (di < elevated[j] - static_cast<float>(s.rem0[j]))
-        ++s.rank[i];
-      else
-        ++s.rank[j];
+      const int32_t less = residual[i] < residual[j];
+      s.rank[i] += less;
+      s.rank[j] += 1 - less;
     }
-  }
   for (int i = 0; i <= d; ++i) {
-    s.rank[i] += sum;
-    if (s.rank[i] < 0) {
-      s.rank[i] += d1;
-      s.rem0[i] += d1;
-    } else if (s.rank[i] > d) {
-      s.rank[i] -= d1;
-      s.rem0[i] -= d1;
-    }
+    const int32_t r = s.rank[i] + sum;
+    const int32_t shift = d1 * ((r < 0) - (r > d));
+    s.rank[i] = r + shift;
+    s.rem0[i] += shift;
   }
   for (int i = 0; i <= d + 1; ++i) s.barycentric[i] = 0;
   for (int i = 0; i <= d; ++i) {
@@ -154,66 +157,179 @@ bool same_simplex(const Simplex& a, const Simplex& b, int d) {
   return diff == 0;
 }
 
+/// Recently seen simplices with their vertex ids, direct-mapped, in front of the key table: points
+/// near each other (in the previous image row, or back in a region of similar colour) often share
+/// a simplex, and one probe here replaces d+1 probes of the much larger key table.
+class SimplexCache {
+ public:
+  explicit SimplexCache(int d) : d1_(d + 1), stride_(3 * (d + 1)), entries_(static_cast<size_t>(kSize) * stride_, -1) {}
+  /// The vertex ids of `s` if cached, else null (and `slot` is where to store them).
+  const int32_t* find(const Simplex& s, int32_t*& slot) {
+    uint64_t h = 0;
+    for (int i = 0; i < d1_; ++i)
+      h += (static_cast<uint64_t>(static_cast<uint32_t>(s.rem0[i])) * 32 + static_cast<uint64_t>(s.rank[i])) * kOdd[i];
+    h ^= h >> 29;
+    int32_t* e = entries_.data() + static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> (64 - kBits)) * stride_;
+    int32_t diff = e[d1_] < 0;  // an empty entry (ranks are >= 0)
+    for (int i = 0; i < d1_; ++i) diff |= (e[i] ^ s.rem0[i]) | (e[d1_ + i] ^ s.rank[i]);
+    if (diff == 0) return e + 2 * d1_;
+    slot = e;
+    return nullptr;
+  }
+  void store(int32_t* slot, const Simplex& s, const int32_t* ids) const {
+    std::memcpy(slot, s.rem0, sizeof(int32_t) * d1_);
+    std::memcpy(slot + d1_, s.rank, sizeof(int32_t) * d1_);
+    std::memcpy(slot + 2 * d1_, ids, sizeof(int32_t) * d1_);
+  }
+
+ private:
+  static constexpr int kBits = 12;
+  static constexpr int kSize = 1 << kBits;
+  static constexpr uint64_t kOdd[kMaxDim + 1] = {
+      0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull, 0xD6E8FEB86659FD93ull,
+      0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull, 0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull,
+      0x2545F4914F6CDD1Dull, 0x9FB21C651E98DF25ull, 0xD1B54A32D192ED03ull, 0xAEF17502108EF2D9ull,
+      0xDB4F0B9175AE2165ull, 0xE7037ED1A0B428DBull, 0x8EBC6AF09C88C6E3ull, 0x589965CC75374CC3ull,
+      0x1D8E4E27C47D124Full};
+  int d1_, stride_;
+  std::vector<int32_t> entries_;  // per entry: rem0[d+1], rank[d+1], vertex ids[d+1]
+};
+
+/// Locates the points [first, last), numbers their vertices in `table` and writes their vertex rows
+/// (id + 1: row 0 of the value buffers is the zero row of absent neighbours) and barycentric
+/// weights ([N, d+1] arrays). d = kD when kD > 0, else `dim`.
+template <int kD>
+void locate_points(const float* features, int dim, const float* scale, int64_t first, int64_t last, KeyTable& table,
+                   int32_t* offsets, float* weights) {
+  const int d = kD > 0 ? kD : dim, d1 = d + 1;
+  Simplex s{}, previous{};
+  bool have_previous = false;
+  SimplexCache cache(d);
+  int32_t key[kMaxDim];
+  for (int64_t p = first; p < last; ++p) {
+    locate<kD>(features + p * d, d, scale, s);
+    int32_t* offset = offsets + p * d1;
+    // Neighbouring pixels usually share a simplex: their vertices need no new lookups.
+    if (have_previous && same_simplex(s, previous, d)) {
+      std::memcpy(offset, offset - d1, sizeof(int32_t) * d1);
+    } else {
+      int32_t* slot = nullptr;
+      if (const int32_t* ids = cache.find(s, slot)) {
+        std::memcpy(offset, ids, sizeof(int32_t) * d1);
+      } else {
+        for (int r = 0; r <= d; ++r) {
+          vertex_key(s, d, r, key);
+          offset[r] = table.find(key, true) + 1;  // row 0 is the zero row: vertex m lives in row m + 1
+        }
+        cache.store(slot, s, offset);
+      }
+      previous = s;
+      have_previous = true;
+    }
+    std::memcpy(weights + p * d1, s.barycentric, sizeof(float) * d1);
+  }
+}
+
 int threads_for(int64_t work, int64_t grain) {
   const int64_t most = std::max<int64_t>(1, work / grain);
   return static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
 }
 
 // ---- The filter's inner loops, over one range of points or vertices (BEYOND_CRF_KERNEL: compiled
-// for AVX2 + FMA and the baseline). Rows whose length is a multiple of 8 (or 4) take loops of whole
-// vectors with no scalar tail (DenseCRF pads its label rows for this).
+// for AVX2 + FMA and the baseline; the row widths of DenseCRF's padded label rows are fixed at
+// compile time, see BEYOND_CRF_DISPATCH_WIDTH).
 
-/// y[0, V) += a * x[0, V)
-inline void axpy(float* __restrict y, float a, const float* __restrict x, int64_t V) {
-  if (V % 8 == 0) {
-    for (int64_t b = 0; b < V; b += 8)
-      for (int k = 0; k < 8; ++k) y[b + k] += a * x[b + k];
-  } else if (V % 4 == 0) {
-    for (int64_t b = 0; b < V; b += 4)
-      for (int k = 0; k < 4; ++k) y[b + k] += a * x[b + k];
-  } else {
-    for (int64_t k = 0; k < V; ++k) y[k] += a * x[k];
-  }
-}
+using SplatPlan = PermutohedralLattice::SplatPlan;
 
-/// Splats columns [0, W) of the rows of `in` (row stride `stride`) into `buffer` (rows of W).
-BEYOND_CRF_KERNEL void splat_points(const float* in, int64_t stride, const float* in_scale, const int32_t* offset,
-                                    const float* weight, int d1, int64_t n, float* buffer, int64_t W) {
-  for (int64_t p = 0; p < n; ++p) {
+template <int kW>
+BEYOND_CRF_ROW void splat_points_t(const float* in, const float* in_scale, const int32_t* offset, const float* weight,
+                                   int d1, int64_t p0, int64_t p1, const SplatPlan& plan, int u, float* buffer,
+                                   int64_t w) {
+  const int64_t W = kW > 0 ? kW : w;
+  const SplatPlan::Target target = plan.target(u);
+  for (int64_t p = p0; p < p1; ++p) {
     const float s = in_scale ? in_scale[p] : 1.0f;
-    for (int r = 0; r < d1; ++r)
-      axpy(buffer + static_cast<int64_t>(offset[p * d1 + r]) * W, weight[p * d1 + r] * s, in + p * stride, W);
+    for (int r = 0; r < d1; ++r) {
+      const int64_t row = target.row(offset[p * d1 + r]);
+      row_axpy<kW>(buffer + row * W, weight[p * d1 + r] * s, in + p * W, W);
+    }
   }
 }
 
-/// One blur pass along one lattice direction over vertex rows [1, m] of width W.
-BEYOND_CRF_KERNEL void blur_vertices(const float* old_values, float* __restrict new_values, const int32_t* neighbours,
-                                     int64_t m, int64_t W) {
-  for (int64_t v = 1; v <= m; ++v) {
+/// Splats the rows of `in` ([N, W]) of points [p0, p1) into `buffer` as plan slot u.
+BEYOND_CRF_KERNEL void splat_points(const float* in, const float* in_scale, const int32_t* offset, const float* weight,
+                                    int d1, int64_t p0, int64_t p1, const SplatPlan& plan, int u, float* buffer,
+                                    int64_t W) {
+#define CALL(K) splat_points_t<K>(in, in_scale, offset, weight, d1, p0, p1, plan, u, buffer, W)
+  BEYOND_CRF_DISPATCH_WIDTH(W, CALL)
+#undef CALL
+}
+
+template <int kW>
+BEYOND_CRF_ROW void blur_rows_t(const float* old_values, float* __restrict new_values, const int32_t* neighbours,
+                                int64_t v0, int64_t v1, int64_t w) {
+  const int64_t W = kW > 0 ? kW : w;
+  for (int64_t v = v0; v < v1; ++v) {
     const float* self = old_values + v * W;
     const float* a = old_values + static_cast<int64_t>(neighbours[2 * v]) * W;
     const float* b = old_values + static_cast<int64_t>(neighbours[2 * v + 1]) * W;
     float* out = new_values + v * W;
+#pragma omp simd
     for (int64_t k = 0; k < W; ++k) out[k] = self[k] + 0.5f * (a[k] + b[k]);
   }
 }
 
-/// Slices vertex rows of width W back to columns [0, W) of the rows of `out` (row stride `stride`).
-BEYOND_CRF_KERNEL void slice_points(const float* values, const int32_t* offset, const float* weight, int d1,
-                                    float alpha, int64_t n, float* out, int64_t stride, int64_t W,
-                                    const float* out_scale, float out_weight, bool accumulate, float* __restrict acc) {
-  for (int64_t p = 0; p < n; ++p) {
-    for (int64_t k = 0; k < W; ++k) acc[k] = 0.0f;
-    for (int r = 0; r < d1; ++r)
-      axpy(acc, weight[p * d1 + r] * alpha, values + static_cast<int64_t>(offset[p * d1 + r]) * W, W);
-    const float s = out_weight * (out_scale ? out_scale[p] : 1.0f);
-    float* target = out + p * stride;
-    if (accumulate) {
-      for (int64_t k = 0; k < W; ++k) target[k] += s * acc[k];
+/// One blur pass along one lattice direction over vertex rows [v0, v1) of width W.
+BEYOND_CRF_KERNEL void blur_rows(const float* old_values, float* __restrict new_values, const int32_t* neighbours,
+                                 int64_t v0, int64_t v1, int64_t W) {
+#define CALL(K) blur_rows_t<K>(old_values, new_values, neighbours, v0, v1, W)
+  BEYOND_CRF_DISPATCH_WIDTH(W, CALL)
+#undef CALL
+}
+
+template <int kW>
+BEYOND_CRF_ROW void slice_points_t(const float* values, const int32_t* offset, const float* weight, int d1, float alpha,
+                                   int64_t p0, int64_t p1, float* out, const float* out_scale, float out_weight,
+                                   bool accumulate, int64_t w) {
+  const int64_t W = kW > 0 ? kW : w;
+  for (int64_t p = p0; p < p1; ++p) {
+    const float s = alpha * out_weight * (out_scale ? out_scale[p] : 1.0f);
+    float* target = out + p * W;
+    if constexpr (kW > 0) {
+      // The sum stays in registers; one write per point.
+      float acc[kW > 0 ? kW : 1];
+      row_scale<kW>(acc, weight[p * d1], values + static_cast<int64_t>(offset[p * d1]) * W, W);
+      for (int r = 1; r < d1; ++r)
+        row_axpy<kW>(acc, weight[p * d1 + r], values + static_cast<int64_t>(offset[p * d1 + r]) * W, W);
+      if (accumulate)
+        row_axpy<kW>(target, s, acc, W);
+      else
+        row_scale<kW>(target, s, acc, W);
     } else {
-      for (int64_t k = 0; k < W; ++k) target[k] = s * acc[k];
+      // Any width: the scale is distributed over the vertices, the sum kept in the output row.
+      int r = 0;
+      if (!accumulate) {
+        row_scale<0>(target, s * weight[p * d1], values + static_cast<int64_t>(offset[p * d1]) * W, W);
+        r = 1;
+      }
+      for (; r < d1; ++r)
+        row_axpy<0>(target, s * weight[p * d1 + r], values + static_cast<int64_t>(offset[p * d1 + r]) * W, W);
     }
   }
+}
+
+/// Slices the vertex rows of width W back to the rows of `out` ([N, W]) of points [p0, p1).
+BEYOND_CRF_KERNEL void slice_points(const float* values, const int32_t* offset, const float* weight, int d1,
+                                    float alpha, int64_t p0, int64_t p1, float* out, const float* out_scale,
+                                    float out_weight, bool accumulate, int64_t W) {
+#define CALL(K) slice_points_t<K>(values, offset, weight, d1, alpha, p0, p1, out, out_scale, out_weight, accumulate, W)
+  BEYOND_CRF_DISPATCH_WIDTH(W, CALL)
+#undef CALL
+}
+
+/// The share [begin, end) of `count` items of thread t of `team`.
+std::pair<int64_t, int64_t> share(int64_t count, int t, int team) {
+  return {count * t / team, count * (t + 1) / team};
 }
 
 }  // namespace
@@ -237,8 +353,10 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
   d_ = dim;
   const int d1 = dim + 1;
   release_workspace();
-  offset_.assign(static_cast<size_t>(n_) * d1, 0);
-  weight_.assign(static_cast<size_t>(n_) * d1, 0.0f);
+  plan_ = SplatPlan{};
+  plan_.threads = 0;  // no plan yet
+  assign_fresh(offset_, static_cast<size_t>(n_) * d1, 0);
+  assign_fresh(weight_, static_cast<size_t>(n_) * d1, 0.0f);
 
   // Diagonal of the elevation matrix E (Adams et al. p. 5), times the inverse of the blur's standard
   // deviation (p. 6), so that splat-blur-slice approximates a unit-variance Gaussian.
@@ -256,25 +374,16 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
   {
     const int t = omp_get_thread_num();
     KeyTable& table = tables[t];
-    table.init(dim, std::max<int64_t>(64, (begin[t + 1] - begin[t]) / 4));
-    Simplex s{}, previous{};
-    bool have_previous = false;
-    int32_t key[kMaxDim];
-    for (int64_t p = begin[t]; p < begin[t + 1]; ++p) {
-      locate(features + p * dim, dim, scale, s);
-      int32_t* offset = offset_.data() + p * d1;
-      // Neighbouring pixels usually share a simplex: their vertices need no new lookups.
-      if (have_previous && same_simplex(s, previous, dim)) {
-        std::memcpy(offset, offset - d1, sizeof(int32_t) * d1);
-      } else {
-        for (int r = 0; r <= dim; ++r) {
-          vertex_key(s, dim, r, key);
-          offset[r] = table.find(key, true);
-        }
-        previous = s;
-        have_previous = true;
-      }
-      std::memcpy(weight_.data() + p * d1, s.barycentric, sizeof(float) * d1);
+    // Started small: it grows to a few times the vertex count, which stays in cache better than a
+    // table sized for the points (dense CRFs have 5-15 times fewer vertices than pixels).
+    table.init(dim, 1024);
+    int32_t* offsets = offset_.data();
+    float* weights = weight_.data();
+    switch (dim) {
+      case 2: locate_points<2>(features, dim, scale, begin[t], begin[t + 1], table, offsets, weights); break;
+      case 3: locate_points<3>(features, dim, scale, begin[t], begin[t + 1], table, offsets, weights); break;
+      case 5: locate_points<5>(features, dim, scale, begin[t], begin[t + 1], table, offsets, weights); break;
+      default: locate_points<0>(features, dim, scale, begin[t], begin[t + 1], table, offsets, weights); break;
     }
   }
   KeyTable& global = tables[0];
@@ -283,33 +392,28 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
     for (int32_t id = 0; id < tables[t].size(); ++id) remap[id] = global.find(tables[t].key(id), true);
     int32_t* first = offset_.data() + begin[t] * d1;
     int32_t* last = offset_.data() + begin[t + 1] * d1;
-    for (int32_t* o = first; o != last; ++o) *o = remap[*o];
+    for (int32_t* o = first; o != last; ++o) *o = remap[*o - 1] + 1;
     tables[t] = KeyTable();
   }
   m_ = global.size();
-  // Row 0 of the value buffers is the zero row of absent neighbours: vertex m lives in row m + 1.
-  for (auto& o : offset_) ++o;
 
   // Neighbours of each vertex along each of the d+1 lattice directions: the vertex -1 in every
-  // coordinate but +d in coordinate j, and its opposite.
+  // coordinate but +d in coordinate j, and its opposite. Only the first is looked up: if w is v's
+  // first neighbour along j, v is w's second (each w is reached from one v, so the writes of
+  // different threads never meet).
   neighbours_.assign(static_cast<size_t>(d1) * (m_ + 1) * 2, 0);
   const int neighbour_threads = threads_for(m_, 4096);
 #pragma omp parallel for num_threads(neighbour_threads) schedule(static)
   for (int64_t m = 0; m < m_; ++m) {
-    int32_t n1[kMaxDim], n2[kMaxDim];
+    int32_t n1[kMaxDim];
     const int32_t* key = global.key(static_cast<int32_t>(m));
     for (int j = 0; j <= dim; ++j) {
-      for (int k = 0; k < dim; ++k) {
-        n1[k] = key[k] - 1;
-        n2[k] = key[k] + 1;
-      }
-      if (j < dim) {
-        n1[j] = key[j] + dim;
-        n2[j] = key[j] - dim;
-      }
-      int32_t* out = neighbours_.data() + (static_cast<size_t>(j) * (m_ + 1) + m + 1) * 2;
-      out[0] = global.lookup(n1) + 1;
-      out[1] = global.lookup(n2) + 1;
+      for (int k = 0; k < dim; ++k) n1[k] = key[k] - 1;
+      if (j < dim) n1[j] = key[j] + dim;
+      int32_t* direction = neighbours_.data() + static_cast<size_t>(j) * (m_ + 1) * 2;
+      const int32_t w = global.lookup(n1);
+      direction[(m + 1) * 2] = w + 1;
+      if (w >= 0) direction[(static_cast<int64_t>(w) + 1) * 2 + 1] = static_cast<int32_t>(m + 1);
     }
   }
 }
@@ -317,7 +421,6 @@ void PermutohedralLattice::build(const float* features, int64_t num_points, int 
 void PermutohedralLattice::release_workspace() {
   std::vector<float>().swap(values_);
   std::vector<float>().swap(scratch_);
-  std::vector<float>().swap(slice_rows_);
   workspace_value_size_ = 0;
   workspace_threads_ = 0;
 }
@@ -325,58 +428,113 @@ void PermutohedralLattice::release_workspace() {
 size_t PermutohedralLattice::memory_bytes() const {
   return offset_.capacity() * sizeof(int32_t) + weight_.capacity() * sizeof(float) +
          neighbours_.capacity() * sizeof(int32_t) +
-         (values_.capacity() + scratch_.capacity() + slice_rows_.capacity()) * sizeof(float);
+         (plan_.shared_index.capacity() + plan_.shared_rows.capacity()) * sizeof(int32_t) +
+         (values_.capacity() + scratch_.capacity()) * sizeof(float);
 }
 
-std::pair<int64_t, int64_t> PermutohedralLattice::columns(int64_t value_size, int thread, int threads) {
-  // Whole groups of 4 columns where the rows allow, so each thread's rows stay vector-sized.
-  const int64_t unit = value_size % 4 == 0 ? 4 : 1, units = value_size / unit;
-  return {unit * (units * thread / threads), unit * (units * (thread + 1) / threads)};
+float PermutohedralLattice::slice_factor() const { return 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d_))); }
+
+const PermutohedralLattice::SplatPlan& PermutohedralLattice::plan(int threads) {
+  BEYOND_CHECK(threads >= 1, "PermutohedralLattice::plan: needs at least one thread, got ", threads);
+  if (threads == 1) {  // nothing shared; kept apart, so alternating with another count costs nothing
+    single_plan_.points = n_;
+    single_plan_.rows = m_ + 1;
+    return single_plan_;
+  }
+  if (plan_.threads == threads && plan_.points == n_ && plan_.rows == m_ + 1) return plan_;
+  SplatPlan p;
+  p.threads = threads;
+  p.points = n_;
+  p.rows = m_ + 1;
+  // Which slots reach each vertex (one byte per slot and row), then number the shared vertices.
+  const int d1 = d_ + 1;
+  std::vector<uint8_t> touched(static_cast<size_t>(threads) * p.rows, 0);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int u = 0; u < threads; ++u) {
+    uint8_t* mark = touched.data() + static_cast<size_t>(u) * p.rows;
+    for (int64_t i = p.point_begin(u) * d1; i < p.point_begin(u + 1) * d1; ++i) mark[offset_[i]] = 1;
+  }
+  p.shared_index.assign(static_cast<size_t>(p.rows), -1);
+  for (int64_t v = 1; v < p.rows; ++v) {
+    int slots = 0;
+    for (int u = 0; u < threads; ++u) slots += touched[static_cast<size_t>(u) * p.rows + v];
+    if (slots > 1) {
+      p.shared_index[v] = static_cast<int32_t>(p.shared_rows.size());
+      p.shared_rows.push_back(static_cast<int32_t>(v));
+    }
+  }
+  BEYOND_CHECK(p.splat_rows() < (int64_t{1} << 31), "PermutohedralLattice: too many vertices for ", threads,
+               " threads (", p.splat_rows(), " splat rows)");
+  plan_ = std::move(p);
+  return plan_;
 }
 
-void PermutohedralLattice::ensure_workspace(int64_t value_size, int threads) {
-  if (value_size == workspace_value_size_ && threads == workspace_threads_) return;
-  // Thread t owns columns [c0, c1) of the values: its rows of width c1 - c0 start at (M+1) * c0.
-  const size_t size = static_cast<size_t>(m_ + 1) * value_size;
-  values_.assign(size, 0.0f);
-  scratch_.assign(size, 0.0f);  // the blur's second buffer (its row 0 stays zero)
-  slice_rows_.assign(static_cast<size_t>(value_size), 0.0f);
+void PermutohedralLattice::zero_splat(const SplatPlan& plan, float* buffer, int64_t W) const {
+  const auto [b, e] = detail::share(plan.splat_rows() - 1, omp_get_thread_num(), omp_get_num_threads());
+  std::fill(buffer + (1 + b) * W, buffer + (1 + e) * W, 0.0f);
+}
+
+void PermutohedralLattice::reduce_splat(const SplatPlan& plan, float* buffer, int64_t W) const {
+  const auto [k0, k1] = detail::share(plan.num_shared(), omp_get_thread_num(), omp_get_num_threads());
+  for (int64_t k = k0; k < k1; ++k) {
+    float* main = buffer + static_cast<int64_t>(plan.shared_rows[k]) * W;
+    std::copy_n(buffer + (plan.private_base(0) + k) * W, W, main);
+    for (int u = 1; u < plan.threads; ++u) {
+      const float* own = buffer + (plan.private_base(u) + k) * W;
+      for (int64_t i = 0; i < W; ++i) main[i] += own[i];
+    }
+  }
+}
+
+float* PermutohedralLattice::blur(float* values, float* scratch, int64_t W, bool reverse) const {
+  const auto [v0, v1] = detail::share(m_, omp_get_thread_num(), omp_get_num_threads());
+  const size_t rows = static_cast<size_t>(m_ + 1);
+  for (int step = 0; step <= d_; ++step) {
+    const int j = reverse ? d_ - step : step;
+#pragma omp barrier
+    detail::blur_rows(values, scratch, neighbours_.data() + static_cast<size_t>(j) * rows * 2, 1 + v0, 1 + v1, W);
+    std::swap(values, scratch);
+  }
+#pragma omp barrier
+  return values;
+}
+
+void PermutohedralLattice::ensure_workspace(const SplatPlan& plan, int64_t value_size) {
+  if (value_size == workspace_value_size_ && plan.threads == workspace_threads_) return;
+  values_.assign(static_cast<size_t>(plan.splat_rows() * value_size) + detail::kAlignSlack, 0.0f);
+  // The blur's second buffer (row 0 stays zero).
+  scratch_.assign(static_cast<size_t>((m_ + 1) * value_size) + detail::kAlignSlack, 0.0f);
   workspace_value_size_ = value_size;
-  workspace_threads_ = threads;
+  workspace_threads_ = plan.threads;
 }
 
 void PermutohedralLattice::filter(const float* in, float* out, int64_t value_size, const FilterOptions& o) {
   BEYOND_CHECK(value_size >= 1, "PermutohedralLattice::filter: value_size must be positive, got ", value_size);
   if (n_ == 0) return;
-  // Threads split the value columns (labels), not the points: each runs splat, all blur passes and
-  // slice on its own columns with no synchronisation, which keeps a loaded machine from stalling
-  // at barriers, needs no per-thread splat copies, and gives the same sums whatever the threads.
-  const int64_t max_split = value_size % 4 == 0 ? value_size / 4 : value_size;
-  const int threads = static_cast<int>(std::min<int64_t>(detail::threads_for(n_ * value_size, 65536), max_split));
-  ensure_workspace(value_size, threads);
+  // Threads split the points (splat, slice) and the vertices (blur); see the header.
+  const int threads = o.threads > 0 ? o.threads : detail::threads_for(n_ * value_size, 65536);
+  const SplatPlan& p = plan(threads);
+  ensure_workspace(p, value_size);
   const int d1 = d_ + 1;
-  // The blur's weights (1/2, 1, 1/2) only approximate a Gaussian; this is the factor densecrf applies.
-  const float alpha = 1.0f / (1.0f + std::pow(2.0f, -static_cast<float>(d_)));
-  const size_t rows = static_cast<size_t>(m_ + 1);
-  // A thread reads and writes only its own columns of `in` and `out`, so filtering in place is safe.
+  const float alpha = slice_factor();
+  float* values = detail::align64(values_.data());
+  float* scratch = detail::align64(scratch_.data());
+  // The splat reads all of `in` before the first barrier of the blur and the slice writes `out`
+  // after the last, so filtering in place is safe.
 #pragma omp parallel num_threads(threads)
   {
-    const int t = omp_get_thread_num();
-    const auto [c0, c1] = columns(value_size, t, threads);
-    const int64_t W = c1 - c0;
-    if (W > 0) {
-      float* values = values_.data() + rows * c0;
-      float* scratch = scratch_.data() + rows * c0;
-      std::fill(values, values + rows * W, 0.0f);
-      detail::splat_points(in + c0, value_size, o.in_scale, offset_.data(), weight_.data(), d1, n_, values, W);
-      for (int step = 0; step <= d_; ++step) {
-        const int j = o.reverse ? d_ - step : step;
-        detail::blur_vertices(values, scratch, neighbours_.data() + static_cast<size_t>(j) * rows * 2, m_, W);
-        std::swap(values, scratch);
-      }
-      detail::slice_points(values, offset_.data(), weight_.data(), d1, alpha, n_, out + c0, value_size, W, o.out_scale,
-                           o.out_weight, o.accumulate, slice_rows_.data() + c0);
-    }
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
+    zero_splat(p, values, value_size);
+#pragma omp barrier
+    for (int u = t; u < p.threads; u += team)
+      detail::splat_points(in, o.in_scale, offset_.data(), weight_.data(), d1, p.point_begin(u), p.point_begin(u + 1), p,
+                           u, values, value_size);
+#pragma omp barrier
+    reduce_splat(p, values, value_size);
+    const float* result = blur(values, scratch, value_size, o.reverse);
+    for (int u = t; u < p.threads; u += team)
+      detail::slice_points(result, offset_.data(), weight_.data(), d1, alpha, p.point_begin(u), p.point_begin(u + 1),
+                           out, o.out_scale, o.out_weight, o.accumulate, value_size);
   }
 }
 
