@@ -196,6 +196,50 @@ TEST(Fcn, BadOptionsAndInputsAreNamed) {
   EXPECT_NE(test::error_of([&] { fcn(torch::zeros({1, 1, 8, 8})); }).find("expected an [N, 3, H, W]"), std::string::npos);
 }
 
+TEST(Fcn, OptimizedForInferenceGivesTheSameLogits) {
+  for (auto backbone : {FcnBackbone::Vgg, FcnBackbone::ResNet})
+    for (bool channels_last : {false, true}) {
+      torch::manual_seed(4);
+      auto options = tiny(backbone, 2);
+      options.vgg(tiny_vgg().batch_norm(true));
+      Fcn fcn(options);
+      {
+        // Non-trivial norms and scores, or folding and skips would have nothing to get wrong.
+        torch::NoGradGuard no_grad;
+        for (const auto& item : fcn->named_modules())
+          if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(item.value())) {
+            bn->weight.uniform_(0.5, 1.5);
+            bn->bias.normal_(0, 0.2);
+            bn->running_mean.normal_(0, 0.2);
+            bn->running_var.uniform_(0.5, 1.5);
+          }
+        for (const auto& p : fcn->named_parameters())
+          if (p.key().find("score") != std::string::npos) p.value().normal_(0, 0.3);
+      }
+      fcn->eval();
+      const auto images = torch::randn({2, 3, 45, 67});
+      torch::NoGradGuard no_grad;
+      const auto before = fcn(images);
+      const auto norms = [&] {
+        int64_t n = 0;
+        for (const auto& item : fcn->named_modules())
+          n += std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(item.value()) != nullptr;
+        return n;
+      };
+      EXPECT_GT(norms(), 0);
+      fcn->optimize_for_inference(channels_last);
+      EXPECT_EQ(norms(), 0) << "every BatchNorm2d is folded";
+      EXPECT_EQ(fcn->channels_last(), channels_last);
+      const auto after = fcn(images);
+      ASSERT_EQ(after.sizes(), before.sizes());
+      EXPECT_EQ(after.stride(1) == 1, channels_last) << "channels-last logits (a cropped view) have channel stride 1";
+      const double err = (after - before).abs().max().item<double>() / before.abs().max().item<double>();
+      EXPECT_LT(err, 1e-5) << (backbone == FcnBackbone::Vgg ? "vgg" : "resnet") << " channels_last " << channels_last;
+    }
+  Fcn training(tiny(FcnBackbone::Vgg, 2));
+  EXPECT_NE(test::error_of([&] { training->optimize_for_inference(); }).find("call eval() first"), std::string::npos);
+}
+
 /// Two 40x40 images: a bright square (class 1) and a dark disc (class 2) on grey (class 0).
 std::pair<torch::Tensor, torch::Tensor> toy_batch() {
   auto images = torch::full({2, 3, 40, 40}, 0.5f), labels = torch::zeros({2, 40, 40}, torch::kInt64);

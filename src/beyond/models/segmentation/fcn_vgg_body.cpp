@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "beyond/core/error.h"
+#include "beyond/models/backbones/norm.h"
 
 namespace beyond::models {
 
@@ -65,6 +66,32 @@ std::array<torch::Tensor, 3> FcnVggBodyImpl::forward(const torch::Tensor& images
   x = drop6_(torch::relu(fc6_(x)));
   out[2] = drop7_(torch::relu(fc7_(x)));
   return out;
+}
+
+void FcnVggBodyImpl::fold_norm() {
+  BEYOND_CHECK(!is_training(), "FCN VGG body: fold_norm folds the running statistics; call eval() first");
+  if (!options.batch_norm()) return;
+  // A Sequential runs the modules it was built with, so the folded one is built anew (same indices).
+  torch::nn::Sequential folded;
+  const auto& layers = features_->children();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(layers[i]);
+    auto bn = i + 1 < layers.size() ? std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(layers[i + 1]) : nullptr;
+    if (conv && bn) {
+      torch::nn::Module pair;  // fold_norm replaces the modules in an owner; this one is thrown away
+      pair.register_module("conv", conv);
+      pair.register_module("norm", bn);
+      auto fused = models::fold_norm(pair, "conv", torch::nn::Conv2d(conv), "norm",
+                                     torch::nn::AnyModule(torch::nn::BatchNorm2d(bn)));
+      folded->push_back(fused.first);
+      folded->push_back(fused.second);
+      ++i;
+    } else {
+      folded->push_back(*(features_->begin() + static_cast<std::ptrdiff_t>(i)));
+    }
+  }
+  folded->eval();
+  features_ = replace_module("features", folded);
 }
 
 std::array<int64_t, 3> FcnVggBodyImpl::channels() const {

@@ -58,6 +58,10 @@ class FcnVggBodyImpl : public torch::nn::Cloneable<FcnVggBodyImpl> {
   std::array<torch::Tensor, 3> forward(const torch::Tensor& images);
   /// Channels of pool3, pool4 and fc7.
   std::array<int64_t, 3> channels() const;
+  /// With batch_norm, folds each BatchNorm2d (running statistics; eval mode required) into the
+  /// convolution before it, leaving an Identity in its place (so `features.N` keep their indices, but
+  /// the state_dict loses the norms): inference only, after loading weights.
+  void fold_norm();
 
   FcnVggOptions options;
 
