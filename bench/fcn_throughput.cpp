@@ -15,7 +15,8 @@
 //       prints one JSON line: {"images_per_s": ..., "step_s": ..., "phases": {...}}. With --profile, the
 //       time per step split into phases (inference: backbone convolutions, BatchNorm, ReLU, pooling,
 //       fc6 / fc7, score layers, upsampling, crop + add; training: forward, loss, backward, optimizer).
-//       --optimize 1 (inference): Fcn::optimize_for_inference() (norms folded, channels-last).
+//       --optimize 1 (inference): Fcn::optimize_for_inference() (norms folded, channels-last);
+//       --channels-last 1: Fcn::set_channels_last(true) only (also for training).
 #include <torch/torch.h>
 
 #include <chrono>
@@ -52,6 +53,7 @@ struct Args {
   bool keep_memory = true;  // as the CLI does (core/allocator.h)
   bool profile = false;
   bool optimize = false;
+  bool channels_last = false;
   double lr = 1e-4;
   uint64_t seed = 0;
 };
@@ -74,6 +76,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--keep-memory") a.keep_memory = v != "0";
     else if (k == "--profile") a.profile = v != "0";
     else if (k == "--optimize") a.optimize = v != "0";
+    else if (k == "--channels-last") a.channels_last = v != "0";
     else if (k == "--lr") a.lr = std::stod(v);
     else if (k == "--seed") a.seed = std::stoull(v);
     else throw std::runtime_error("unknown argument " + k);
@@ -246,6 +249,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!a.weights.empty()) load_state_dict(*model, load_safetensors(a.weights), "model.", a.weights);
+  if (a.channels_last) model->set_channels_last(true);
   const int64_t classes = options.num_classes();
   const auto images = torch::randn({a.batch, 3, a.height, a.width});
   std::map<std::string, double> phases;

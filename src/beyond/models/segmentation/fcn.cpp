@@ -86,9 +86,13 @@ void FcnImpl::optimize_for_inference(bool channels_last) {
   BEYOND_CHECK(!is_training(), "FCN: optimize_for_inference folds the norms' running statistics; call eval() first");
   if (vgg_) vgg_->fold_norm();
   if (resnet_) resnet_->fold_norm();
-  channels_last_ = channels_last;
+  set_channels_last(channels_last);
+}
+
+void FcnImpl::set_channels_last(bool on) {
+  channels_last_ = on;
   torch::NoGradGuard no_grad;
-  const auto layout = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  const auto layout = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   for (auto& module : modules())
     if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(module))
       conv->weight.set_data(conv->weight.contiguous(layout));

@@ -72,7 +72,10 @@ class FcnImpl : public torch::nn::Cloneable<FcnImpl> {
   /// channels-last (oneDNN's convolutions skip their layout conversions; the logits come out
   /// channels-last). Same logits up to float rounding (fcn_test).
   void optimize_for_inference(bool channels_last = true);
-  /// Whether forward converts the images to channels-last (optimize_for_inference).
+  /// Runs the network channels-last (or back): every convolution's weight in that layout, and forward
+  /// converts the images. Training works too; the state_dict keeps its values.
+  void set_channels_last(bool on);
+  /// Whether forward converts the images to channels-last.
   bool channels_last() const { return channels_last_; }
 
   FcnOptions options;
