@@ -189,14 +189,19 @@ torch::Tensor profiled_forward(Fcn& model, const torch::Tensor& images, std::map
                         : std::dynamic_pointer_cast<torch::nn::ReLUImpl>(ptr)        ? "relu"
                         : std::dynamic_pointer_cast<torch::nn::MaxPool2dImpl>(ptr)   ? "pool"
                                                                                        : "other";
-    x = timed(phase, [&] { return m.forward(x); });
+    // As FcnVggBodyImpl::forward: without gradients, NCHW pooling takes detail::max_pool_2x2_ceil.
+    const bool fast_pool = phase == std::string("pool") && !torch::GradMode::is_enabled() && x.is_contiguous();
+    x = timed(phase, [&] { return fast_pool ? beyond::models::detail::max_pool_2x2_ceil(x) : m.forward(x); });
     if (phase == std::string("pool") && ++pools >= 3 && pools <= 4) maps[pools - 3] = x;
   }
   const auto fc6 = child<torch::nn::Conv2dImpl>(model, "backbone.fc6");
   const auto fc7 = child<torch::nn::Conv2dImpl>(model, "backbone.fc7");
   const auto drop6 = child<torch::nn::DropoutImpl>(model, "backbone.drop6");
   const auto drop7 = child<torch::nn::DropoutImpl>(model, "backbone.drop7");
-  x = timed("fc6/fc7", [&] { return drop6->forward(torch::relu(fc6->forward(x))); });
+  const bool gemm = model->options.vgg().fc6_kernel() >= 7;  // as FcnVggBodyImpl::forward
+  x = timed("fc6/fc7", [&] {
+    return drop6->forward(torch::relu(gemm ? beyond::models::detail::conv2d_as_gemm(x, fc6->weight, fc6->bias) : fc6->forward(x)));
+  });
   maps[2] = timed("fc6/fc7", [&] { return drop7->forward(torch::relu(fc7->forward(x))); });
   auto score = [&](const char* name, const torch::Tensor& in) {
     auto conv = child<torch::nn::Conv2dImpl>(model, name);

@@ -73,6 +73,16 @@ class FcnVggBodyImpl : public torch::nn::Cloneable<FcnVggBodyImpl> {
 };
 TORCH_MODULE(FcnVggBody);
 
+namespace detail {
+/// conv2d with stride 1 and "same" padding (k / 2) as im2col (unfold) and one matrix product over the
+/// whole batch: what the body runs fc6 with when its kernel is 7 or larger. Equal to torch::conv2d up
+/// to float rounding, forward and backward (fcn_vgg_body_test).
+torch::Tensor conv2d_as_gemm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+/// max_pool2d(x, 2, stride 2, ceil_mode) as the elementwise maximum of the four strided quarters (odd
+/// sides padded with -inf): the same values, without indices; used without gradients.
+torch::Tensor max_pool_2x2_ceil(const torch::Tensor& x);
+}  // namespace detail
+
 /// torchvision's vgg16 `classifier.0.weight` [4096, 25088] and `classifier.3.weight` [4096, 4096] (with
 /// their biases) as FCN's convolutional fc6 [4096, 512, 7, 7] / fc7 [4096, 4096, 1, 1], under the names
 /// `<prefix>fc6.weight` etc.; other tensors pass through. This is the "convolutionalization" of the paper.
