@@ -198,7 +198,7 @@ torch::Tensor profiled_forward(Fcn& model, const torch::Tensor& images, std::map
   const auto fc7 = child<torch::nn::Conv2dImpl>(model, "backbone.fc7");
   const auto drop6 = child<torch::nn::DropoutImpl>(model, "backbone.drop6");
   const auto drop7 = child<torch::nn::DropoutImpl>(model, "backbone.drop7");
-  const bool gemm = model->options.vgg().fc6_kernel() >= 7;  // as FcnVggBodyImpl::forward
+  const bool gemm = child<FcnVggBodyImpl>(model, "backbone")->gemm_fc6() != nullptr;  // as FcnVggBodyImpl::forward
   x = timed("fc6/fc7", [&] {
     return drop6->forward(torch::relu(gemm ? beyond::models::detail::conv2d_as_gemm(x, fc6->weight, fc6->bias) : fc6->forward(x)));
   });

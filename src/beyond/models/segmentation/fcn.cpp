@@ -93,9 +93,11 @@ void FcnImpl::set_channels_last(bool on) {
   channels_last_ = on;
   torch::NoGradGuard no_grad;
   const auto layout = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-  for (auto& module : modules())
-    if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(module))
-      conv->weight.set_data(conv->weight.contiguous(layout));
+  for (auto& module : modules()) {
+    auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(module);
+    // fc6 as a matrix product wants its weight [C_out, C k k] in memory as it is.
+    if (conv && !(vgg_ && conv.get() == vgg_->gemm_fc6())) conv->weight.set_data(conv->weight.contiguous(layout));
+  }
 }
 
 }  // namespace beyond::models

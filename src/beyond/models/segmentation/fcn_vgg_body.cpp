@@ -14,10 +14,12 @@ namespace detail {
 torch::Tensor conv2d_as_gemm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   const int64_t n = x.size(0), h = x.size(2), w = x.size(3), c_out = weight.size(0), k = weight.size(2);
   namespace F = torch::nn::functional;
-  auto cols = F::unfold(x, F::UnfoldFuncOptions({k, k}).padding(k / 2));  // [N, C k k, H W]
+  // im2col of a channels-last map is slow; the map is small, so it is made NCHW first (and the result
+  // goes back to the input's layout).
+  auto cols = F::unfold(x.contiguous(), F::UnfoldFuncOptions({k, k}).padding(k / 2));  // [N, C k k, H W]
   cols = cols.transpose(0, 1).reshape({cols.size(1), n * h * w});
   const auto y = torch::addmm(bias.unsqueeze(1), weight.reshape({c_out, -1}), cols);  // [C_out, N H W]
-  return y.view({c_out, n, h, w}).transpose(0, 1).contiguous();
+  return y.view({c_out, n, h, w}).transpose(0, 1).contiguous(x.suggest_memory_format());
 }
 
 torch::Tensor max_pool_2x2_ceil(const torch::Tensor& x) {
@@ -95,7 +97,7 @@ std::array<torch::Tensor, 3> FcnVggBodyImpl::forward(const torch::Tensor& images
   }
   // oneDNN's direct convolution is slow for VGG-16's 7x7 fc6 on small maps (LibTorch 1.13, 1.8x
   // forward and backward against im2col + one BLAS product: bench/fcn_throughput.py).
-  const auto fc6 = options.fc6_kernel() >= 7 ? detail::conv2d_as_gemm(x, fc6_->weight, fc6_->bias) : fc6_(x);
+  const auto fc6 = gemm_fc6() ? detail::conv2d_as_gemm(x, fc6_->weight, fc6_->bias) : fc6_(x);
   x = drop6_(torch::relu(fc6));
   out[2] = drop7_(torch::relu(fc7_(x)));
   return out;

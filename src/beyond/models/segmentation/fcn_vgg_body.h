@@ -62,6 +62,8 @@ class FcnVggBodyImpl : public torch::nn::Cloneable<FcnVggBodyImpl> {
   /// convolution before it, leaving an Identity in its place (so `features.N` keep their indices, but
   /// the state_dict loses the norms): inference only, after loading weights.
   void fold_norm();
+  /// fc6 when forward runs it as one matrix product (detail::conv2d_as_gemm: kernel 7 or larger), else null.
+  const torch::nn::Conv2dImpl* gemm_fc6() const { return options.fc6_kernel() >= 7 ? fc6_.get() : nullptr; }
 
   FcnVggOptions options;
 
