@@ -14,7 +14,8 @@
 //       --batch 1 --height 375 --width 500 --steps 20 --warmup 3 --threads 1 [--profile 1] [--optimize 1]
 //       prints one JSON line: {"images_per_s": ..., "step_s": ..., "phases": {...}}. With --profile, the
 //       time per step split into phases (inference: backbone convolutions, BatchNorm, ReLU, pooling,
-//       fc6 / fc7, score layers, upsampling, crop + add; training: forward, loss, backward, optimizer).
+//       fc6 / fc7, score layers, upsampling, crop + add; training: the same for the forward, then loss,
+//       backward, optimizer).
 //       --optimize 1 (inference): Fcn::optimize_for_inference() (norms folded, channels-last);
 //       --channels-last 1: Fcn::set_channels_last(true) only (also for training).
 #include <torch/torch.h>
@@ -275,8 +276,10 @@ int main(int argc, char** argv) {
     labels = torch::randint(0, classes, {a.batch, a.height, a.width}, torch::kInt64);
     step = [&] {
       auto t0 = Clock::now();
-      const auto logits = model->forward(images);
-      if (a.profile) phases["forward"] += seconds_since(t0), t0 = Clock::now();
+      std::map<std::string, double> forward;  // the forward's layers, as "forward: <phase>"
+      const auto logits = a.profile ? profiled_forward(model, images, forward) : model->forward(images);
+      for (const auto& [k, v] : forward) phases["forward: " + k] += v;
+      if (a.profile) t0 = Clock::now();
       const auto loss = losses::pixel_cross_entropy(logits, labels);
       if (a.profile) phases["loss"] += seconds_since(t0), t0 = Clock::now();
       opt->zero_grad();

@@ -24,14 +24,25 @@ PyTorch: torch.optim.Adam's defaults). Runs alternate between beyond and PyTorch
 hits both; medians are reported. beyond runs with the CLI's allocator setting (core/allocator.h: freed
 memory stays in the process); for PyTorch with the same setting, run this script with
 MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=536870912 MALLOC_TOP_PAD_=67108864 set.
-"beyond, optimized" is beyond after Fcn::optimize_for_inference() (norms folded into the
-convolutions, channels-last). --profile adds where the time goes (the same phases timed on both sides).
+"beyond, optimized" is, for inference, beyond after Fcn::optimize_for_inference() (norms folded into
+the convolutions, channels-last) and, for training, beyond with channels-last convolutions
+(Fcn::set_channels_last, `model.channels_last: true` in the configs). --profile adds where the time
+goes (the same phases timed on both sides; for training, the forward's layers, then loss, backward and
+optimizer).
 
-What makes the difference: the convolutions of the body (>80% of the time) are the same ATen / oneDNN
-calls on both sides; beyond's transposed convolution (ops/conv_transpose.h: one ordinary convolution
-plus a pixel shuffle) replaces ATen's slow_conv_transpose2d (GEMM + col2im, and a slower backward);
-beyond's Adam is one fused pass per parameter; and the optimized inference skips BatchNorm passes and
-oneDNN's layout conversions. See docs/results.md ("Transposed convolution") for the upsampling alone.
+What makes the difference (--profile):
+- Upsampling: beyond's transposed convolution (ops/conv_transpose.h: one ordinary convolution plus a
+  pixel shuffle) against ATen's slow_conv_transpose2d (GEMM + col2im): 5 vs 40 ms per 500x375 image for
+  the small net's 12 classes, and a faster backward. See docs/results.md ("Transposed convolution").
+- Max-pooling: LibTorch 1.13's NCHW max_pool2d kernel is slow (13 ms for the first pool of the small net
+  at 500x375); without gradients beyond's VGG body pools as three elementwise maxima (same values), and
+  channels-last uses ATen's vectorised kernel (also in training, where it gives most of the 1.3x).
+- fc6 of VGG-16 (7x7, 512 -> 4096 on a small map): oneDNN's direct convolution runs at ~28-40 GFLOP/s;
+  beyond runs it as im2col + one BLAS product (1.8x, forward and backward).
+- Adam: beyond's fused Adam is one pass per parameter (VGG-16's 134M parameters: 0.11 s vs 0.7 s).
+- The allocator: PyTorch with glibc's defaults pays page faults for its large activations (BatchNorm's
+  output, for one); the MALLOC_ settings above remove most of the small net's training gap.
+The body's 3x3 convolutions are the same oneDNN calls on both sides.
 
 Run with Debian's python3 (python3-torch) after building the bench (cmake -DBEYOND_BUILD_BENCH=ON,
 target fcn_throughput):
@@ -249,8 +260,9 @@ def pytorch_run(model, state, arch, mode, setting, lr, profile):
         labels = torch.randint(0, arch["num_classes"], (batch, height, width))
 
         def step():
+            forward = {}
             t0 = time.perf_counter()
-            logits = model(images)
+            logits = model.profiled_forward(images, forward) if profile else model(images)
             t1 = time.perf_counter()
             loss = F.cross_entropy(logits, labels, ignore_index=255)
             t2 = time.perf_counter()
@@ -259,8 +271,10 @@ def pytorch_run(model, state, arch, mode, setting, lr, profile):
             t3 = time.perf_counter()
             opt.step()
             t4 = time.perf_counter()
-            for k, dt in zip(("forward", "loss", "backward", "optimizer"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
-                phases[k] = phases.get(k, 0.0) + dt
+            if profile:
+                for k, dt in [*((f"forward: {k}", v) for k, v in forward.items()), ("loss", t2 - t1),
+                              ("backward", t3 - t2), ("optimizer", t4 - t3)]:
+                    phases[k] = phases.get(k, 0.0) + dt
             assert torch.isfinite(loss).item()
     for _ in range(warmup):
         step()
@@ -307,6 +321,8 @@ def main():
                 variants = {"beyond": extra}
                 if mode == "infer":
                     variants["beyond, optimized"] = extra + ["--optimize", 1]
+                else:
+                    variants["beyond, optimized"] = extra + ["--channels-last", 1]
                 rates = {k: [] for k in [*variants, "pytorch"]}
                 for _ in range(a.repeats):
                     for name, args in variants.items():
@@ -317,12 +333,12 @@ def main():
                 print(f"  {config} {mode}: " + ", ".join(f"{k} {v:.3f} images/s" for k, v in med.items()), flush=True)
                 if a.profile:
                     ours = beyond(a, config, mode, weights, extra[2:] + ["--profile", 1])["phases"]
-                    opt = beyond(a, config, mode, weights, extra[2:] + ["--profile", 1, "--optimize", 1])["phases"] \
-                        if mode == "infer" else {}
+                    opt = beyond(a, config, mode, weights, extra[2:] + ["--profile", 1] +
+                                 (["--optimize", 1] if mode == "infer" else ["--channels-last", 1]))["phases"]
                     theirs = pytorch_run(model, state, arch, mode, s, a.lr, True)["phases"]
                     profiles.append((config, mode, ours, opt, theirs))
     print()
-    print("| network | mode | batch x H x W | beyond (images/s) | beyond, optimized | PyTorch (images/s) | beyond / PyTorch | optimized / PyTorch |")
+    print("| network | mode | batch x H x W | beyond (images/s) | beyond, optimized (inference) / channels-last (training) | PyTorch (images/s) | beyond / PyTorch | optimized / PyTorch |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for config, mode, s, med in rows:
         o, p = med["beyond"], med["pytorch"]
