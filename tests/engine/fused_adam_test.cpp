@@ -45,6 +45,32 @@ TEST(FusedAdam, MatchesTorchAdamWithAndWithoutWeightDecay) {
       torch::optim::AdamOptions(3e-3).betas({0.5, 0.99}).eps(1e-6).weight_decay(0.1));
 }
 
+TEST(FusedAdam, ChannelsLastParametersMatchTorchAdam) {
+  // A convolution weight channels-last (Fcn::set_channels_last): fused over memory when the gradient has
+  // the same strides, the plain path when it does not; both equal torch::optim::Adam.
+  for (bool same_layout : {true, false}) {
+    auto make = [] {
+      torch::manual_seed(8);
+      return std::vector<torch::Tensor>{
+          torch::randn({16, 6, 3, 3}).contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_()};
+    };
+    auto a = make(), b = make();
+    FusedAdam fused(a, torch::optim::AdamOptions(1e-2));
+    torch::optim::Adam plain(b, torch::optim::AdamOptions(1e-2));
+    for (int s = 0; s < 4; ++s) {
+      torch::manual_seed(200 + s);
+      const auto g = torch::randn({16, 6, 3, 3});
+      a[0].mutable_grad() = same_layout ? g.contiguous(torch::MemoryFormat::ChannelsLast) : g;
+      b[0].mutable_grad() = g;
+      fused.step();
+      plain.step();
+    }
+    EXPECT_TRUE(a[0].is_contiguous(torch::MemoryFormat::ChannelsLast));
+    EXPECT_TRUE(torch::allclose(a[0], b[0], 1e-6, 1e-7))
+        << "same layout " << same_layout << ": max diff " << (a[0] - b[0]).abs().max().item<double>();
+  }
+}
+
 TEST(FusedAdamW, MatchesTorchAdamW) {
   expect_matches_plain<FusedAdamW, torch::optim::AdamW>(torch::optim::AdamWOptions(1e-2).weight_decay(0.05));
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "beyond/core/safetensors.h"
 #include "beyond/losses/pixel_cross_entropy.h"
 #include "beyond/models/segmentation/fcn.h"
@@ -194,6 +196,92 @@ TEST(Fcn, BadOptionsAndInputsAreNamed) {
             std::string::npos);
   Fcn fcn(tiny(FcnBackbone::Vgg, 2));
   EXPECT_NE(test::error_of([&] { fcn(torch::zeros({1, 1, 8, 8})); }).find("expected an [N, 3, H, W]"), std::string::npos);
+}
+
+TEST(Fcn, OptimizedForInferenceGivesTheSameLogits) {
+  // fc6 7x7 runs as a matrix product (FcnVggBody::gemm_fc6), whose weight stays as it is when channels-last.
+  for (auto [backbone, fc6_kernel] : std::vector<std::pair<FcnBackbone, int64_t>>{
+           {FcnBackbone::Vgg, 3}, {FcnBackbone::Vgg, 7}, {FcnBackbone::ResNet, 3}})
+    for (bool channels_last : {false, true}) {
+      torch::manual_seed(4);
+      auto options = tiny(backbone, 2);
+      options.vgg(tiny_vgg().batch_norm(true).fc6_kernel(fc6_kernel));
+      Fcn fcn(options);
+      {
+        // Non-trivial norms and scores, or folding and skips would have nothing to get wrong.
+        torch::NoGradGuard no_grad;
+        for (const auto& item : fcn->named_modules())
+          if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(item.value())) {
+            bn->weight.uniform_(0.5, 1.5);
+            bn->bias.normal_(0, 0.2);
+            bn->running_mean.normal_(0, 0.2);
+            bn->running_var.uniform_(0.5, 1.5);
+          }
+        for (const auto& p : fcn->named_parameters())
+          if (p.key().find("score") != std::string::npos) p.value().normal_(0, 0.3);
+      }
+      fcn->eval();
+      const auto images = torch::randn({2, 3, 45, 67});
+      torch::NoGradGuard no_grad;
+      const auto before = fcn(images);
+      const auto norms = [&] {
+        int64_t n = 0;
+        for (const auto& item : fcn->named_modules())
+          n += std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(item.value()) != nullptr;
+        return n;
+      };
+      EXPECT_GT(norms(), 0);
+      fcn->optimize_for_inference(channels_last);
+      EXPECT_EQ(norms(), 0) << "every BatchNorm2d is folded";
+      EXPECT_EQ(fcn->channels_last(), channels_last);
+      const auto after = fcn(images);
+      ASSERT_EQ(after.sizes(), before.sizes());
+      EXPECT_EQ(after.stride(1) == 1, channels_last) << "channels-last logits (a cropped view) have channel stride 1";
+      const double err = (after - before).abs().max().item<double>() / before.abs().max().item<double>();
+      EXPECT_LT(err, 1e-5) << (backbone == FcnBackbone::Vgg ? "vgg" : "resnet") << " fc6 " << fc6_kernel
+                           << " channels_last " << channels_last;
+    }
+  Fcn training(tiny(FcnBackbone::Vgg, 2));
+  EXPECT_NE(test::error_of([&] { training->optimize_for_inference(); }).find("call eval() first"), std::string::npos);
+}
+
+TEST(FcnVggBody, Fc6AsOneMatrixProductEqualsConv2dForwardAndBackward) {
+  torch::manual_seed(5);
+  for (int64_t k : {3, 7}) {
+    const auto x = torch::randn({2, 6, 5, 7}, torch::requires_grad());
+    const auto w = torch::randn({9, 6, k, k}, torch::requires_grad()), b = torch::randn({9}, torch::requires_grad());
+    const auto grad = torch::randn({2, 9, 5, 7});
+    const auto ref = torch::conv2d(x, w, b, 1, k / 2);
+    const auto refs = torch::autograd::grad({ref}, {x, w, b}, {grad});
+    const auto out = detail::conv2d_as_gemm(x, w, b);
+    ASSERT_EQ(out.sizes(), ref.sizes());
+    EXPECT_TRUE(torch::allclose(out, ref, 1e-5, 1e-5)) << "k " << k;
+    const auto grads = torch::autograd::grad({out}, {x, w, b}, {grad});
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(grads[i], refs[i], 1e-4, 1e-4)) << "k " << k << " grad " << i;
+  }
+}
+
+TEST(FcnVggBody, PoolingWithoutGradientsEqualsCeilModeMaxPool) {
+  torch::manual_seed(6);
+  for (const auto& [h, w] : std::vector<std::pair<int64_t, int64_t>>{{8, 8}, {7, 9}, {1, 1}, {5, 2}}) {
+    auto x = torch::randn({2, 3, h, w});
+    x.view(-1)[0] = -std::numeric_limits<float>::infinity();
+    x.view(-1)[x.numel() - 1] = std::numeric_limits<float>::quiet_NaN();  // propagates as max_pool2d's does
+    const auto ref = torch::max_pool2d(x, 2, 2, 0, 1, /*ceil_mode=*/true);
+    const auto out = detail::max_pool_2x2_ceil(x);
+    ASSERT_EQ(out.sizes(), ref.sizes()) << h << "x" << w;
+    EXPECT_TRUE(torch::equal(out.isnan(), ref.isnan())) << h << "x" << w;
+    EXPECT_TRUE(torch::equal(out.nan_to_num(0), ref.nan_to_num(0))) << h << "x" << w;
+  }
+  // The body takes that path without gradients only; both give the same maps (fc6 7x7: the GEMM path).
+  torch::manual_seed(7);
+  FcnVggBody body(tiny_vgg().fc6_kernel(7).batch_norm(true));
+  body->eval();
+  const auto images = torch::randn({1, 3, 45, 67});
+  const auto with_grad = body(images);
+  torch::NoGradGuard no_grad;
+  const auto without = body(images);
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(with_grad[i], without[i])) << "map " << i;
 }
 
 /// Two 40x40 images: a bright square (class 1) and a dark disc (class 2) on grey (class 0).

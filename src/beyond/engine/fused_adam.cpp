@@ -59,20 +59,23 @@ void adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg
 
 namespace {
 
+/// Dense float32 in any order of its dimensions (contiguous or channels-last): the update runs over
+/// memory, so parameter, gradient and moments must then share their strides (see fusable).
 bool is_dense_float(const torch::Tensor& t) {
   return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.layout() == torch::kStrided &&
-         t.is_contiguous();
+         t.is_non_overlapping_and_dense();
 }
 
 using StateMap = ska::flat_hash_map<std::string, std::unique_ptr<torch::optim::OptimizerParamState>>;
 
 /// The fused kernel needs the parameter, its gradient and (once they exist) both moments dense float32.
 bool fusable(const torch::Tensor& p, const StateMap& state) {
-  if (!is_dense_float(p) || !is_dense_float(p.grad())) return false;
+  if (!is_dense_float(p) || !is_dense_float(p.grad()) || p.strides() != p.grad().strides()) return false;
   auto it = state.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
   if (it == state.end()) return true;
   const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
-  return is_dense_float(s.exp_avg()) && is_dense_float(s.exp_avg_sq());
+  return is_dense_float(s.exp_avg()) && is_dense_float(s.exp_avg_sq()) && s.exp_avg().strides() == p.strides() &&
+         s.exp_avg_sq().strides() == p.strides();
 }
 
 /// Runs the fused update over every parameter of `opt` (Adam or AdamW, same state type), or returns
@@ -94,8 +97,8 @@ bool fused_step(torch::optim::Optimizer& opt, StateMap& state, bool decoupled) {
       if (it == state.end()) {
         auto s = std::make_unique<torch::optim::AdamParamState>();
         s->step(0);
-        s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-        s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+        s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));  // p's strides (channels-last too)
+        s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
         it = state.emplace(key, std::move(s)).first;
       }
       auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);

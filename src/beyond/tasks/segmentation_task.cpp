@@ -102,6 +102,9 @@ SegmentationTask::SegmentationTask(const Config& cfg) : cfg_(cfg) {
   BEYOND_CHECK_USAGE(model_->options.num_classes() == train_data_->num_classes(), "model.num_classes is ",
                      model_->options.num_classes(), " but the data has ", train_data_->num_classes(),
                      " classes (background + categories); set it to 0");
+  // Channels-last: oneDNN's fast layout for the convolutions, and ATen's vectorised max-pooling (1.3x per
+  // step for fcn8s_small on one core); the weights are saved and loaded as usual.
+  if (cfg.has("model.channels_last") && cfg.get_bool("model.channels_last")) model_->set_channels_last(true);
   if (cfg.has("model.init_weights")) init_weights_ = cfg.get_string("model.init_weights");
   if (crf_rnn_enabled(cfg)) crf_ = models::CrfRnn(crf_rnn_options(cfg, train_data_->num_classes()));
   const auto weights = cfg.get_doubles("data.class_weights");

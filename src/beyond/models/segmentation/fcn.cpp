@@ -67,7 +67,7 @@ torch::Tensor FcnImpl::fuse(BilinearUpsample& up, const torch::Tensor& coarse, c
 torch::Tensor FcnImpl::forward(const torch::Tensor& images) {
   BEYOND_CHECK(images.dim() == 4 && images.size(1) == 3 && images.size(2) >= 1 && images.size(3) >= 1,
                "FCN: expected an [N, 3, H, W] batch of normalised float images, got ", images.sizes());
-  const auto maps = features(images);
+  const auto maps = features(channels_last_ ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images);
   auto scores = score_fr_(maps[2]);
   int64_t stride = 32;
   if (options.skips() >= 1) {
@@ -80,6 +80,24 @@ torch::Tensor FcnImpl::forward(const torch::Tensor& images) {
   }
   const auto offset = alignment_offset(geometry(stride), {1, 0}, upscore_->kernel_size());
   return crop_spatial(upscore_(scores), offset, images.size(2), images.size(3), "FCN: upsampled scores");
+}
+
+void FcnImpl::optimize_for_inference(bool channels_last) {
+  BEYOND_CHECK(!is_training(), "FCN: optimize_for_inference folds the norms' running statistics; call eval() first");
+  if (vgg_) vgg_->fold_norm();
+  if (resnet_) resnet_->fold_norm();
+  set_channels_last(channels_last);
+}
+
+void FcnImpl::set_channels_last(bool on) {
+  channels_last_ = on;
+  torch::NoGradGuard no_grad;
+  const auto layout = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  for (auto& module : modules()) {
+    auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(module);
+    // fc6 as a matrix product wants its weight [C_out, C k k] in memory as it is.
+    if (conv && !(vgg_ && conv.get() == vgg_->gemm_fc6())) conv->weight.set_data(conv->weight.contiguous(layout));
+  }
 }
 
 }  // namespace beyond::models

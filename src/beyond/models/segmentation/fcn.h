@@ -67,6 +67,16 @@ class FcnImpl : public torch::nn::Cloneable<FcnImpl> {
   /// at alignment_offset, plus fine.
   static torch::Tensor fuse(BilinearUpsample& up, const torch::Tensor& coarse, const GridGeometry& from,
                             const torch::Tensor& fine, const GridGeometry& to);
+  /// For inference, after loading weights and eval(): folds the backbone's norms into its convolutions
+  /// (the state_dict changes, so save nothing afterwards) and, with `channels_last`, runs the network
+  /// channels-last (oneDNN's convolutions skip their layout conversions; the logits come out
+  /// channels-last). Same logits up to float rounding (fcn_test).
+  void optimize_for_inference(bool channels_last = true);
+  /// Runs the network channels-last (or back): every convolution's weight in that layout, and forward
+  /// converts the images. Training works too; the state_dict keeps its values.
+  void set_channels_last(bool on);
+  /// Whether forward converts the images to channels-last.
+  bool channels_last() const { return channels_last_; }
 
   FcnOptions options;
 
@@ -75,6 +85,7 @@ class FcnImpl : public torch::nn::Cloneable<FcnImpl> {
   ResNet resnet_{nullptr};
   torch::nn::Conv2d score_fr_{nullptr}, score_pool4_{nullptr}, score_pool3_{nullptr};
   BilinearUpsample upscore2_{nullptr}, upscore_pool4_{nullptr}, upscore_{nullptr};
+  bool channels_last_ = false;
 };
 TORCH_MODULE(Fcn);
 

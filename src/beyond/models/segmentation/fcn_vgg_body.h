@@ -58,6 +58,12 @@ class FcnVggBodyImpl : public torch::nn::Cloneable<FcnVggBodyImpl> {
   std::array<torch::Tensor, 3> forward(const torch::Tensor& images);
   /// Channels of pool3, pool4 and fc7.
   std::array<int64_t, 3> channels() const;
+  /// With batch_norm, folds each BatchNorm2d (running statistics; eval mode required) into the
+  /// convolution before it, leaving an Identity in its place (so `features.N` keep their indices, but
+  /// the state_dict loses the norms): inference only, after loading weights.
+  void fold_norm();
+  /// fc6 when forward runs it as one matrix product (detail::conv2d_as_gemm: kernel 7 or larger), else null.
+  const torch::nn::Conv2dImpl* gemm_fc6() const { return options.fc6_kernel() >= 7 ? fc6_.get() : nullptr; }
 
   FcnVggOptions options;
 
@@ -68,6 +74,16 @@ class FcnVggBodyImpl : public torch::nn::Cloneable<FcnVggBodyImpl> {
   torch::nn::Dropout drop6_{nullptr}, drop7_{nullptr};
 };
 TORCH_MODULE(FcnVggBody);
+
+namespace detail {
+/// conv2d with stride 1 and "same" padding (k / 2) as im2col (unfold) and one matrix product over the
+/// whole batch: what the body runs fc6 with when its kernel is 7 or larger. Equal to torch::conv2d up
+/// to float rounding, forward and backward (fcn_vgg_body_test).
+torch::Tensor conv2d_as_gemm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+/// max_pool2d(x, 2, stride 2, ceil_mode) as the elementwise maximum of the four strided quarters (odd
+/// sides padded with -inf): the same values, without indices; used without gradients.
+torch::Tensor max_pool_2x2_ceil(const torch::Tensor& x);
+}  // namespace detail
 
 /// torchvision's vgg16 `classifier.0.weight` [4096, 25088] and `classifier.3.weight` [4096, 4096] (with
 /// their biases) as FCN's convolutional fc6 [4096, 512, 7, 7] / fc7 [4096, 4096, 1, 1], under the names
