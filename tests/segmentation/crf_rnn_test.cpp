@@ -221,8 +221,9 @@ TEST(CrfRnn, FcnPlusCrfRnnLearnsEndToEnd) {
     const auto loss = torch::nn::functional::cross_entropy(scores, labels);
     adam.zero_grad();
     loss.backward();
-    if (step == 0)
+    if (step == 0) {
       for (const auto& p : crf->parameters()) EXPECT_GT(p.grad().abs().sum().item<double>(), 0);
+    }
     adam.step();
     losses.push_back(loss.item<double>());
   }
