@@ -48,7 +48,7 @@ std::string corpus_path(const Config& cfg) {
   return root.empty() ? text : root;
 }
 
-// Runs made before the key existed (e.g. weights/char_lm_kjv) had no output dropout.
+// model.output_dropout: 0 in a run config written before the key existed, so such runs still load.
 double output_dropout(const Config& cfg) {
   return cfg.has("model.output_dropout") ? cfg.get_double("model.output_dropout") : 0.0;
 }
