@@ -59,13 +59,15 @@ class TinyRegressionTask : public Task {
   torch::Tensor x_, y_;
 };
 
-Config tiny_config(const std::string& optimizer = "adam", const std::string& schedule = "cosine") {
+/// `extra_train` adds keys to the train section (", best_metric: mse").
+Config tiny_config(const std::string& optimizer = "adam", const std::string& schedule = "cosine",
+                   const std::string& extra_train = "") {
   return Config::from_yaml(
       "seed: 3\n"
       "optim: {name: " + optimizer + ", lr: 0.05, betas: [0.9, 0.999], eps: 1.0e-8, momentum: 0.9,\n"
       "        weight_decay: 0.0, schedule: " + schedule + ", warmup_steps: 3, step_size: 10, gamma: 0.5, min_lr: 0.0}\n"
       "train: {epochs: 1, steps: 30, clip_grad_norm: 1.0, log_every: 5, eval_every: 10, checkpoint_every: 4,\n"
-      "        keep_last: 2}\n",
+      "        keep_last: 2" + extra_train + "}\n",
       "tiny");
 }
 
@@ -185,6 +187,59 @@ TEST(Trainer, LogsTrainAndEvalRecordsToMetricsJsonl) {
   }
   EXPECT_EQ(train_records, 6);  // every 5 of 30 steps
   EXPECT_EQ(eval_records, 3);   // steps 10, 20 and the final one
+}
+
+Config with_selection(const std::string& metric, const std::string& mode) {
+  return tiny_config("adam", "cosine", ", best_metric: " + metric + ", best_mode: " + mode);
+}
+
+TEST(Trainer, ModelSelectionKeepsTheBestEvaluationAndRestoresItAtTheEnd) {
+  test::TempDir dir;
+  auto task = make_task();
+  // The mse falls as training goes, so "max" selects the first evaluation (step 10): a selection that
+  // differs from the last weights, which is the case worth testing.
+  auto result = train(task, with_selection("mse", "max"), dir / "run");
+  CheckpointManager checkpoints(dir / "run", 2);
+  ASSERT_TRUE(fs::exists(checkpoints.best_path()));
+  auto records = MetricsLog::read(dir / "run/metrics.jsonl");
+  double first_eval = 0, last_eval = 0;
+  for (const auto& r : records) {
+    if (r.split != "eval") continue;
+    if (r.step == 10) first_eval = r.values.at("mse");
+    if (r.step == 30) last_eval = r.values.at("mse");
+  }
+  ASSERT_GT(first_eval, last_eval);
+  EXPECT_DOUBLE_EQ(*checkpoints.best_value(), first_eval);
+  EXPECT_DOUBLE_EQ(result.final_metrics.at("mse"), first_eval);
+  ASSERT_EQ(records.back().split, "best");
+  EXPECT_EQ(records.back().step, 10);
+
+  // The final checkpoint and the weights in memory are the step-10 model.
+  auto from_best = make_task();
+  EXPECT_EQ(load_weights(from_best->modules(), checkpoints.best_path()), 10);
+  expect_same_weights(*task->net_, *from_best->net_);
+  auto from_last = make_task();
+  load_weights(from_last->modules(), result.checkpoint);
+  expect_same_weights(*task->net_, *from_last->net_);
+
+  // "min" keeps the last evaluation, and then nothing is restored.
+  auto plain = make_task();
+  auto min_result = train(plain, with_selection("mse", "min"), dir / "min");
+  EXPECT_DOUBLE_EQ(min_result.final_metrics.at("mse"), last_eval);
+  EXPECT_EQ(MetricsLog::read(dir / "min/metrics.jsonl").back().split, "eval");
+}
+
+TEST(Trainer, ModelSelectionByAnUnknownMetricNamesTheTasksMetrics) {
+  test::TempDir dir;
+  auto task = make_task();
+  try {
+    train(task, with_selection("val_bpc", "min"), dir / "run");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("'val_bpc' is not among this task's evaluation metrics (mse)"),
+              std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TrainerOptions::from_config(with_selection("mse", "lowest")), UsageError);
 }
 
 TEST(Trainer, ResumeWithoutCheckpointIsAUsageError) {

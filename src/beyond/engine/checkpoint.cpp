@@ -82,12 +82,14 @@ void load_modules(torch::serialize::InputArchive& archive,
 CheckpointManager::CheckpointManager(std::string run_dir, int64_t keep_last)
     : dir_((fs::path(run_dir) / "checkpoints").string()), keep_last_(std::max<int64_t>(1, keep_last)) {}
 
-std::string CheckpointManager::save(const TrainingState& state, int64_t step) const {
+void CheckpointManager::write(const TrainingState& state, int64_t step, const std::string& path,
+                              std::optional<double> best_value) const {
   fs::create_directories(dir_);
   torch::serialize::OutputArchive archive;
   archive.write("meta.version", torch::tensor(kFormatVersion));
   archive.write("meta.step", torch::tensor(step));
   archive.write("meta.rng", bytes_to_tensor(save_rng_state()));
+  if (best_value) archive.write("meta.best_value", torch::tensor(*best_value, torch::kFloat64));
   for (const auto& [name, module] : state.modules) {
     torch::serialize::OutputArchive sub;
     module->save(sub);
@@ -98,12 +100,37 @@ std::string CheckpointManager::save(const TrainingState& state, int64_t step) co
     opt->save(sub);
     archive.write("optim." + name, sub);
   }
-  const std::string path = (fs::path(dir_) / step_file_name(step)).string();
   write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+}
 
+std::string CheckpointManager::save(const TrainingState& state, int64_t step) const {
+  const std::string path = (fs::path(dir_) / step_file_name(step)).string();
+  write(state, step, path, std::nullopt);
   auto all = list();
   for (size_t i = 0; i + keep_last_ < all.size(); ++i) fs::remove(all[i]);
   return path;
+}
+
+std::string CheckpointManager::save_best(const TrainingState& state, int64_t step, double value) const {
+  const std::string path = best_path();
+  write(state, step, path, value);
+  return path;
+}
+
+std::string CheckpointManager::best_path() const { return (fs::path(dir_) / "best.pt").string(); }
+
+std::optional<double> CheckpointManager::best_value() const {
+  const std::string path = best_path();
+  if (!fs::exists(path)) return std::nullopt;
+  auto archive = open_archive(path);
+  torch::Tensor value;
+  try {
+    archive.read("meta.best_value", value);
+  } catch (const c10::Error&) {
+    throw Error(str(path, " has no meta.best_value entry: it is not a best-model checkpoint (remove it to ",
+                    "start the selection afresh)"));
+  }
+  return value.item<double>();
 }
 
 int64_t CheckpointManager::load(const TrainingState& state, const std::string& path) const {

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ class CheckpointManager {
   /// truncated or does not match the model; nothing on disk is changed.
   int64_t load(const TrainingState& state, const std::string& path) const;
 
+  /// Writes `checkpoints/best.pt` atomically: the checkpoint of `step`, whose evaluation scored `value`
+  /// on the metric the run selects by. Never pruned; list() and latest() do not include it.
+  std::string save_best(const TrainingState& state, int64_t step, double value) const;
+  /// The best checkpoint's path and score, if one was written.
+  std::string best_path() const;
+  std::optional<double> best_value() const;
+
   /// Checkpoint paths, oldest first.
   std::vector<std::string> list() const;
   /// The newest checkpoint, or "" if there is none.
@@ -37,6 +45,9 @@ class CheckpointManager {
   std::string directory() const { return dir_; }
 
  private:
+  void write(const TrainingState& state, int64_t step, const std::string& path,
+             std::optional<double> best_value) const;
+
   std::string dir_;
   int64_t keep_last_;
 };

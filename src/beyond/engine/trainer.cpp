@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "beyond/core/log.h"
 #include "beyond/core/progress.h"
@@ -29,6 +30,12 @@ TrainerOptions TrainerOptions::from_config(const Config& cfg) {
       .keep_last(cfg.get_int("train.keep_last"))
       .seed(static_cast<uint64_t>(cfg.get_int("seed")));
   if (cfg.has("train.clip_grad_value")) o.clip_grad_value(cfg.get_double("train.clip_grad_value"));
+  if (cfg.has("train.best_metric")) o.best_metric(cfg.get_string("train.best_metric"));
+  if (cfg.has("train.best_mode")) {
+    const std::string mode = cfg.get_string("train.best_mode");
+    BEYOND_CHECK_USAGE(mode == "min" || mode == "max", "train.best_mode must be min or max, got '", mode, "'");
+    o.best_maximize(mode == "max");
+  }
   BEYOND_CHECK_USAGE(o.clip_grad_norm() >= 0 && o.clip_grad_value() >= 0,
                      "train.clip_grad_norm and train.clip_grad_value must be >= 0 (0 = off), got ",
                      o.clip_grad_norm(), " and ", o.clip_grad_value());
@@ -75,6 +82,7 @@ struct Trainer::Impl : StepContext {
   CheckpointManager checkpoints;
   int64_t current_step = 0;
   int64_t total_steps = 0;
+  std::optional<double> best_so_far;  // of options.best_metric, as kept in checkpoints/best.pt
 
   Impl(std::shared_ptr<Task> t, const Config& cfg, TrainerOptions o)
       : task(std::move(t)), options(std::move(o)), checkpoints(options.run_dir(), options.keep_last()) {
@@ -133,8 +141,9 @@ struct Trainer::Impl : StepContext {
     return step;
   }
 
-  Metrics evaluate(MetricsLog& log, int64_t step) {
-    Metrics m = with_forked_rng(options.seed() + 1000003, [&] {
+  /// Evaluates (and draws the pictures of) the current weights.
+  Metrics evaluate_model() {
+    return with_forked_rng(options.seed() + 1000003, [&] {
       torch::NoGradGuard no_grad;
       task->train_mode(false);
       Metrics r = task->evaluate();
@@ -142,8 +151,42 @@ struct Trainer::Impl : StepContext {
       task->train_mode(true);
       return r;
     });
+  }
+
+  Metrics evaluate(MetricsLog& log, int64_t step) {
+    Metrics m = evaluate_model();
     log.append({step, "eval", m});
     log::info(str("step ", step, " eval: ", format_metrics(m)));
+    keep_if_best(m, step);
+    return m;
+  }
+
+  void keep_if_best(const Metrics& m, int64_t step) {
+    if (options.best_metric().empty()) return;
+    auto it = m.find(options.best_metric());
+    if (it == m.end()) {
+      std::string names;
+      for (const auto& [k, v] : m) names += (names.empty() ? "" : ", ") + k;
+      throw UsageError(str("train.best_metric '", options.best_metric(), "' is not among this task's evaluation ",
+                           "metrics (", names, ")"));
+    }
+    const double v = it->second;
+    if (!std::isfinite(v)) return;
+    if (best_so_far && !(options.best_maximize() ? v > *best_so_far : v < *best_so_far)) return;
+    checkpoints.save_best(state(), step, v);
+    best_so_far = v;
+    log::info(str("step ", step, ": best ", it->first, " so far (", it->second, "), kept as ",
+                  checkpoints.best_path()));
+  }
+
+  /// Puts the selected model's weights back and evaluates it; logged as split "best" at its own step.
+  Metrics restore_best(MetricsLog& log, Metrics last) {
+    if (options.best_metric().empty() || !best_so_far) return last;
+    const int64_t step = load_weights(task->modules(), checkpoints.best_path());
+    if (step == total_steps) return last;
+    Metrics m = evaluate_model();
+    log.append({step, "best", m});
+    log::info(str("restored the best model (step ", step, "): ", format_metrics(m)));
     return m;
   }
 
@@ -151,6 +194,8 @@ struct Trainer::Impl : StepContext {
     fs::create_directories(options.run_dir());
     fs::create_directories(fs::path(options.run_dir()) / "images");
     const int64_t start = resume_step();
+    if (start == 0) fs::remove(checkpoints.best_path());  // a fresh run selects among its own models
+    else best_so_far = checkpoints.best_value();
     const std::string metrics_path = (fs::path(options.run_dir()) / "metrics.jsonl").string();
     if (start == 0) fs::remove(metrics_path);
     MetricsLog log(metrics_path, start);
@@ -206,8 +251,10 @@ struct Trainer::Impl : StepContext {
     }
     bar.finish();
     result.step = total_steps;
-    result.final_metrics = evaluate(log, total_steps);
-    if (last_saved != total_steps) result.checkpoint = checkpoints.save(state(), total_steps);
+    result.final_metrics = restore_best(log, evaluate(log, total_steps));
+    // With model selection the weights may have changed since the last save, so always write.
+    if (last_saved != total_steps || !options.best_metric().empty())
+      result.checkpoint = checkpoints.save(state(), total_steps);
     return result;
   }
 };

@@ -35,12 +35,17 @@ struct TrainerOptions {
   TORCH_ARG(uint64_t, seed) = 0;
   /// Resume from this checkpoint; "latest" picks the newest in run_dir; "" starts fresh.
   TORCH_ARG(std::string, resume) = "";
+  /// Model selection: after every evaluation whose `best_metric` ("val_bpc") is the best so far, the
+  /// checkpoint is also written as checkpoints/best.pt; when training ends, those weights are restored,
+  /// so the final evaluation, checkpoint and weights are the selected model's. "" = off.
+  TORCH_ARG(std::string, best_metric) = "";
+  TORCH_ARG(bool, best_maximize) = false;  // false: lower is better (a loss, bits per character)
   TORCH_ARG(bool, progress) = true;
   TORCH_ARG(bool, visualize) = true;
 
  public:
   /// Reads train.{steps, epochs, clip_grad_norm, log_every, eval_every, checkpoint_every, keep_last},
-  /// train.clip_grad_value where the config has it, and seed.
+  /// train.{clip_grad_value, best_metric, best_mode (min | max)} where the config has them, and seed.
   static TrainerOptions from_config(const Config& cfg);
 };
 

@@ -44,6 +44,7 @@ std::vector<std::string> plot_curves(const std::string& dir) {
   auto records = MetricsLog::read(in_dir(dir, "metrics.jsonl"));
   std::map<std::string, viz::Series> train, eval;
   for (const auto& r : records) {
+    if (r.split == "best") continue;  // the restored model's re-evaluation: one point, in eval.json
     auto& target = r.split == "eval" ? eval : train;
     for (const auto& [k, v] : r.values) {
       if (k.rfind("lr/", 0) == 0 || k == "steps_per_s") continue;
