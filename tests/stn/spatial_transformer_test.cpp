@@ -65,6 +65,52 @@ TEST(StnClassifier, BudgetMatchingBringsTheStModelToThePlainModelsSize) {
   }
 }
 
+TEST(StnClassifier, ATransformerInsideTheCnnStartsAsTheIdentityOnTheFeatureMaps) {
+  torch::manual_seed(5);
+  StnClassifier plain(StnClassifierOptions("cnn", 1, {28, 28}).hidden(40));
+  // After the first conv stage the transformer receives 16 channels at 14 x 14.
+  auto options = StnClassifierOptions("cnn", 1, {28, 28}).hidden(40).transformer_after(1).transformer(
+      SpatialTransformerOptions(16, {14, 14}, {14, 14}));
+  StnClassifier st(options);
+  {
+    torch::NoGradGuard no_grad;
+    auto from = plain->named_parameters();
+    for (auto& p : st->named_parameters())
+      if (p.key().rfind("transformer.", 0) != 0) p.value().copy_(from[p.key()]);
+  }
+  // The identity grid samples the pixel centres exactly, so the ST model is the plain one at first.
+  auto x = torch::rand({3, 1, 28, 28});
+  EXPECT_TRUE(torch::allclose(st->forward(x), plain->forward(x), 1e-5, 1e-5));
+  auto theta = st->theta(x);
+  EXPECT_EQ(theta.sizes(), (std::vector<int64_t>{3, 1, 6}));
+  // Drawn on the input, θ = identity leaves the images as they are, at their own size.
+  EXPECT_TRUE(torch::allclose(st->warp_input(x, theta), x, 1e-5, 1e-5));
+
+  // The budget matching counts the transformer where it is.
+  const int64_t target = parameter_count(*plain);
+  options.hidden(budget_matched_hidden(options, target));
+  EXPECT_NEAR(static_cast<double>(parameter_count(*StnClassifier(options))), static_cast<double>(target),
+              0.01 * target);
+}
+
+TEST(StnClassifier, AMisplacedTransformerIsRejectedWithAMessage) {
+  auto msg = test::error_of([&] {
+    StnClassifier(StnClassifierOptions("cnn", 1, {28, 28}).transformer_after(1).transformer(
+        SpatialTransformerOptions(1, {28, 28}, {28, 28})));
+  });
+  EXPECT_NE(msg.find("after 1 conv stage(s) receives [16, 14, 14]"), std::string::npos) << msg;
+  msg = test::error_of([&] {
+    StnClassifier(StnClassifierOptions("cnn", 1, {28, 28}).transformer_after(3).transformer(
+        SpatialTransformerOptions(1, {28, 28}, {28, 28})));
+  });
+  EXPECT_NE(msg.find("transformer_after must be in [0, 2]"), std::string::npos) << msg;
+  msg = test::error_of([&] {
+    StnClassifier(StnClassifierOptions("fcn", 1, {28, 28}).transformer_after(1).transformer(
+        SpatialTransformerOptions(16, {14, 14}, {14, 14})));
+  });
+  EXPECT_NE(msg.find("the FCN has none"), std::string::npos) << msg;
+}
+
 TEST(StnClassifier, AFewStepsLowerTheLossAndMoveTheta) {
   torch::manual_seed(3);
   // Tiny data: blobs whose label is the quadrant of their centre.

@@ -58,6 +58,31 @@ TEST(StnTask, AugmentedAndPlainModelsTrainAndStModelsMatchTheBudget) {
   EXPECT_NEAR(params["st-fcn"], params["fcn"], 0.01 * params["fcn"]);
 }
 
+TEST(StnTask, ATransformerAfterTheFirstConvStageTrainsWithinTheBudgetAndDrawsOnTheInput) {
+  test::TempDir dir;
+  RunOptions options;
+  options.out_dir = dir / "run";
+  options.progress = false;
+  auto cfg = tiny("st-cnn", "e", false);
+  cfg.set_assignment("stn.after_conv=1");
+  cfg.set_assignment("train.steps=3");
+  auto result = train_run(cfg, options);
+  ASSERT_EQ(result.status, TrainResult::Status::Completed);
+  options.out_dir = dir / "cnn";
+  auto cnn = tiny("cnn", "e", false);
+  cnn.set_assignment("train.steps=1");
+  auto plain = train_run(cnn, options);
+  const double budget = plain.final_metrics.at("parameters");
+  EXPECT_NEAR(result.final_metrics.at("parameters"), budget, 0.01 * budget);
+  for (const char* f : {"rectified.png", "theta_evolution.png"})
+    EXPECT_TRUE(fs::exists(fs::path(dir / "run/images") / f)) << f;
+
+  auto fcn = tiny("st-fcn", "e", false);
+  fcn.set_assignment("stn.after_conv=1");
+  options.out_dir = dir / "fcn";
+  EXPECT_THROW(train_run(fcn, options), UsageError);
+}
+
 TEST(StnCli, TrainWithShorthandsThenShowRectified) {
   test::TempDir dir;
   const std::string run = dir / "run";

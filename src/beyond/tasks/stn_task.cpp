@@ -33,13 +33,21 @@ models::StnClassifierOptions classifier_options(const Config& cfg, int64_t canva
       .channels(cfg.get_ints("model.cnn_channels"));
 }
 
-models::SpatialTransformerOptions transformer_options(const Config& cfg, int64_t canvas, bool fcn) {
-  const int64_t out = cfg.get_int("stn.output_size") > 0 ? cfg.get_int("stn.output_size") : canvas;
+/// The transformer of an ST model whose backbone is `plain`, placed after stn.after_conv conv stages.
+models::SpatialTransformerOptions transformer_options(const Config& cfg, const models::StnClassifierOptions& plain) {
+  const bool fcn = plain.backbone() == "fcn";
+  const int64_t after = cfg.get_int("stn.after_conv");
+  BEYOND_CHECK_USAGE(after >= 0 && (fcn ? after == 0 : after <= static_cast<int64_t>(plain.channels().size())),
+                     "stn.after_conv must be in [0, ", fcn ? 0 : plain.channels().size(), "] for ",
+                     cfg.get_string("model.kind"), " (conv stages before the transformer), got ", after);
+  const int64_t channels = after == 0 ? plain.in_channels() : plain.channels()[after - 1];
+  const int64_t size = plain.input_size()[0] >> after;  // each conv stage halves the size
+  const int64_t out = cfg.get_int("stn.output_size") > 0 ? cfg.get_int("stn.output_size") : size;
   std::string loc = cfg.get_string("stn.localisation");
   BEYOND_CHECK_USAGE(loc == "auto" || loc == "conv" || loc == "mlp", "stn.localisation must be auto, conv or mlp, got '",
                      loc, "'");
   if (loc == "auto") loc = fcn ? "mlp" : "conv";  // the paper's ST-FCN has a fully connected localisation net
-  return models::SpatialTransformerOptions(1, {canvas, canvas}, {out, out})
+  return models::SpatialTransformerOptions(channels, {size, size}, {out, out})
       .transform(models::parse_transform_kind(cfg.get_string("stn.transform")))
       .localisation(loc)
       .loc_channels(cfg.get_ints("stn.loc_channels"))
@@ -69,7 +77,7 @@ StnTask::StnTask(const Config& cfg) {
   auto plain = classifier_options(cfg, canvas);
   auto options = plain;
   if (kind.rfind("st-", 0) == 0) {
-    options.transformer(transformer_options(cfg, canvas, plain.backbone() == "fcn"));
+    options.transformer(transformer_options(cfg, plain)).transformer_after(cfg.get_int("stn.after_conv"));
     if (cfg.get_bool("model.match_budget"))
       options.hidden(models::budget_matched_hidden(options, models::parameter_count(*models::StnClassifier(plain))));
   }
@@ -100,7 +108,7 @@ std::vector<OptimizedPart> StnTask::parts() { return {{"model", model_->paramete
 void StnTask::record_theta(int64_t step) {
   if (!has_transformer()) return;
   torch::NoGradGuard no_grad;
-  theta_history_.emplace_back(step, model_->transformer()->theta(theta_probe_).clone());
+  theta_history_.emplace_back(step, model_->theta(theta_probe_).clone());
 }
 
 Metrics StnTask::train_step(StepContext& ctx) {
@@ -128,13 +136,7 @@ Metrics StnTask::evaluate() {
 }
 
 std::vector<torch::Tensor> StnTask::rectified_rows(const torch::Tensor& x, const torch::Tensor& theta) {
-  auto out = model_->transformer()->transform(x, theta);  // [n, count, H_out, W_out] (one channel each)
-  if (out.size(2) != x.size(2) || out.size(3) != x.size(3))
-    out = torch::nn::functional::interpolate(
-        out, torch::nn::functional::InterpolateFuncOptions()
-                 .size(std::vector<int64_t>{x.size(2), x.size(3)})
-                 .mode(torch::kBilinear)
-                 .align_corners(false));
+  auto out = model_->warp_input(x, theta);  // [n, count, H, W] (one channel each)
   std::vector<torch::Tensor> rows;
   for (int64_t k = 0; k < out.size(1); ++k) rows.push_back(out.slice(1, k, k + 1).clamp(0, 1));
   return rows;
@@ -149,7 +151,7 @@ void StnTask::save_rectified(int64_t n, const std::string& path) {
     auto chunk = x.slice(0, i, std::min(x.size(0), i + 8));
     rows.push_back(chunk);
     if (has_transformer())
-      for (auto& r : rectified_rows(chunk, model_->transformer()->theta(chunk))) rows.push_back(r);
+      for (auto& r : rectified_rows(chunk, model_->theta(chunk))) rows.push_back(r);
   }
   viz::save_grid(torch::cat(rows, 0), path, std::min<int64_t>(8, x.size(0)));
 }

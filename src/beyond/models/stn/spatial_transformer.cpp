@@ -73,14 +73,19 @@ torch::Tensor SpatialTransformerImpl::theta(const torch::Tensor& x) {
 
 torch::Tensor SpatialTransformerImpl::transform(const torch::Tensor& x, const torch::Tensor& theta) const {
   check_input(x);
-  const int64_t n = x.size(0), k = options.count(), p = generator_.parameter_count();
+  return warp_images(x, theta, options.count(), generator_);
+}
+
+torch::Tensor warp_images(const torch::Tensor& x, const torch::Tensor& theta, int64_t count,
+                          const GridGenerator& generator) {
+  const int64_t n = x.size(0), k = count, p = generator.parameter_count();
   const bool ok = theta.defined() && theta.size(0) == n &&
                   ((theta.dim() == 3 && theta.size(1) == k && theta.size(2) == p) ||
                    (k == 1 && theta.dim() == 2 && theta.size(1) == p));
   BEYOND_CHECK(ok, "spatial transformer: expected theta of shape [", n, ", ", k, ", ", p, "] (", k, " ",
-               transform_kind_name(options.transform()), " transform(s) per image of ", n, "), got ",
+               transform_kind_name(generator.kind()), " transform(s) per image of ", n, "), got ",
                theta.defined() ? theta.sizes() : torch::IntArrayRef{});
-  auto grid = generator_.grid(theta.reshape({n * k, p}));  // [N k, H_out, W_out, 2], image-major
+  auto grid = generator.grid(theta.reshape({n * k, p}));  // [N k, H_out, W_out, 2], image-major
   auto repeated = k == 1 ? x : x.repeat_interleave(k, 0);
   auto out = sample_bilinear(repeated, grid);  // [N k, C, H_out, W_out]
   return out.view({n, k * x.size(1), out.size(2), out.size(3)});

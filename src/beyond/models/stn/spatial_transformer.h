@@ -81,4 +81,10 @@ class SpatialTransformerImpl : public torch::nn::Cloneable<SpatialTransformerImp
 
 TORCH_MODULE(SpatialTransformer);
 
+/// Samples images x [N, C, H, W] at `count` transforms per image, θ [N, count, P] (or [N, P] for count
+/// 1), with `generator`'s family and output size: [N, count C, H_out, W_out]. This is
+/// SpatialTransformer::transform for any input and output size (θ is in normalised coordinates).
+torch::Tensor warp_images(const torch::Tensor& x, const torch::Tensor& theta, int64_t count,
+                          const GridGenerator& generator);
+
 }  // namespace beyond::models

@@ -7,8 +7,11 @@
 ///        -> fc num_classes
 ///
 /// With a transformer the backbone sees the rectified image (count C channels at the transformer's output
-/// size). To compare like with like, `budget_matched_hidden` picks the backbone's hidden width so that
-/// the whole ST model has as many parameters as the plain model it is compared with.
+/// size). With `transformer_after` k > 0 (CNN only) the transformer sits inside the backbone, after its
+/// k-th conv stage, and rectifies that stage's feature maps, as in the paper's SVHN model (ST-CNN Multi);
+/// there the localisation net sees features rather than pixels, and a smaller input.
+/// To compare like with like, `budget_matched_hidden` picks the backbone's hidden width so that the whole
+/// ST model has as many parameters as the plain model it is compared with.
 ///
 ///   using namespace beyond::models;
 ///   StnClassifier cnn(StnClassifierOptions("cnn", 1, {42, 42}));
@@ -43,8 +46,11 @@ struct StnClassifierOptions {
   TORCH_ARG(int64_t, hidden) = 256;
   /// The CNN's conv stages.
   TORCH_ARG(std::vector<int64_t>, channels) = std::vector<int64_t>{16, 32};
-  /// A transformer in front of the backbone (its in_channels / input_size must match the input's).
+  /// A transformer in front of the backbone, or after conv stage `transformer_after`: its in_channels /
+  /// input_size must match the tensor it receives (the input, or that stage's channels at size / 2^k).
   TORCH_ARG(std::optional<SpatialTransformerOptions>, transformer) = std::nullopt;
+  /// Conv stages before the transformer: 0 = in front of the backbone; 1..channels.size() (CNN only).
+  TORCH_ARG(int64_t, transformer_after) = 0;
 };
 
 class StnClassifierImpl : public torch::nn::Cloneable<StnClassifierImpl> {
@@ -54,15 +60,21 @@ class StnClassifierImpl : public torch::nn::Cloneable<StnClassifierImpl> {
 
   /// Class logits [N, num_classes] of images [N, C, H, W].
   torch::Tensor forward(const torch::Tensor& x);
-  /// What the backbone sees: the transformer's output, or x itself without a transformer.
-  torch::Tensor rectify(const torch::Tensor& x);
+  /// θ that the transformer regresses for images x: [N, count, P] (it sees x itself, or the features of
+  /// the first transformer_after stages).
+  torch::Tensor theta(const torch::Tensor& x);
+  /// The images x warped by θ at their own size, [N, count C, H, W]: what the transformer does, drawn on
+  /// the input even when it acts on feature maps (the grids are in normalised coordinates, so the same θ
+  /// applies at any resolution). Without a transformer, x.
+  torch::Tensor warp_input(const torch::Tensor& x, const torch::Tensor& theta) const;
   /// The transformer, or an empty holder (check with `if (net->transformer())`).
   SpatialTransformer transformer() const { return transformer_; }
 
   StnClassifierOptions options;
 
  private:
-  torch::Tensor backbone(const torch::Tensor& x);
+  /// Conv stages [first, last) (conv 5x5, ReLU, max-pool 2).
+  torch::Tensor conv_stages(torch::Tensor h, size_t first, size_t last);
   SpatialTransformer transformer_{nullptr};
   torch::nn::ModuleList convs_{nullptr}, fcs_{nullptr};
 };
