@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "beyond/core/rng.h"
 #include "beyond/core/safetensors.h"
@@ -12,6 +13,7 @@
 #include "beyond/engine/config.h"
 #include "beyond/engine/interrupt.h"
 #include "beyond/engine/metrics_log.h"
+#include "beyond/engine/optimizer.h"
 #include "beyond/engine/trainer.h"
 #include "support/temp_dir.h"
 
@@ -38,7 +40,11 @@ class TinyRegressionTask : public Task {
   NamedModules modules() override {
     return {{"net", net_.ptr()}};
   }
-  std::vector<OptimizedPart> parts() override { return {{"model", net_->parameters(), "optim"}}; }
+  std::vector<OptimizedPart> parts() override {
+    OptimizedPart part{"model", net_->parameters(), "optim"};
+    if (first_layer_lr_scale_) part.scaled.push_back({net_[0]->parameters(), *first_layer_lr_scale_});
+    return {part};
+  }
   int64_t steps_per_epoch() const override { return loader_->batches_per_epoch(); }
   void seek(int64_t step) override { loader_->seek(step); }
   Metrics train_step(StepContext& ctx) override {
@@ -52,6 +58,7 @@ class TinyRegressionTask : public Task {
   Metrics evaluate() override { return {{"mse", torch::mse_loss(net_->forward(x_), y_).item<double>()}}; }
 
   torch::nn::Sequential net_{nullptr};
+  std::optional<double> first_layer_lr_scale_;  ///< trains the first layer at this multiple of the lr
 
  private:
   int64_t nan_at_, interrupt_at_;
@@ -240,6 +247,55 @@ TEST(Trainer, ModelSelectionByAnUnknownMetricNamesTheTasksMetrics) {
               std::string::npos) << e.what();
   }
   EXPECT_THROW(TrainerOptions::from_config(with_selection("mse", "lowest")), UsageError);
+}
+
+TEST(Trainer, ScaledParameterGroupsTrainAtTheirMultipleOfTheLearningRate) {
+  test::TempDir dir;
+  // A multiplier of 0 freezes the first layer; the rest still learns.
+  auto frozen = make_task();
+  frozen->first_layer_lr_scale_ = 0.0;
+  const auto first_before = frozen->net_[0]->parameters()[0].clone();
+  const auto last_before = frozen->net_[3]->parameters()[0].clone();
+  train(frozen, tiny_config("sgd", "step"), dir / "frozen");
+  EXPECT_TRUE(torch::equal(frozen->net_[0]->parameters()[0], first_before));
+  EXPECT_FALSE(torch::equal(frozen->net_[3]->parameters()[0], last_before));
+
+  // With two groups, an interrupted and resumed run still ends where the uninterrupted one does.
+  auto straight = make_task();
+  straight->first_layer_lr_scale_ = 0.1;
+  train(straight, tiny_config(), dir / "straight");
+  auto first = make_task(-1, 9);
+  first->first_layer_lr_scale_ = 0.1;
+  train(first, tiny_config(), dir / "resumed");
+  auto second = make_task();
+  second->first_layer_lr_scale_ = 0.1;
+  train(second, tiny_config(), dir / "resumed", "latest");
+  expect_same_weights(*straight->net_, *second->net_);
+  auto plain = make_task();
+  train(plain, tiny_config(), dir / "plain");
+  EXPECT_FALSE(torch::equal(plain->net_[0]->parameters()[0], straight->net_[0]->parameters()[0]));
+}
+
+TEST(Optimizer, ParameterGroupsSplitThePartAndCarryTheirLearningRates) {
+  auto a = torch::zeros({2}, torch::requires_grad()), b = torch::zeros({3}, torch::requires_grad()),
+       c = torch::zeros({4}, torch::requires_grad());
+  auto groups = parameter_groups({a, b, c}, {{{b}, 0.1}});
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].parameters.size(), 2u);  // a and c, at the section's rate
+  EXPECT_EQ(groups[0].lr_scale, 1.0);
+  EXPECT_TRUE(groups[1].parameters[0].is_same(b));
+
+  auto opt = make_optimizer(tiny_config(), "optim", groups);
+  ASSERT_EQ(opt->param_groups().size(), 2u);
+  EXPECT_DOUBLE_EQ(opt->param_groups()[0].options().get_lr(), 0.05);
+  EXPECT_DOUBLE_EQ(opt->param_groups()[1].options().get_lr(), 0.005);
+  set_learning_rate(*opt, 0.2, {1.0, 0.1});
+  EXPECT_DOUBLE_EQ(opt->param_groups()[1].options().get_lr(), 0.02);
+  EXPECT_THROW(set_learning_rate(*opt, 0.2, {1.0}), Error);
+
+  EXPECT_THROW(parameter_groups({a, b}, {{{b}, 0.1}, {{b}, 0.5}}), Error);  // b twice
+  EXPECT_THROW(parameter_groups({a}, {{{c}, 0.1}}), Error);                 // c is not in the part
+  EXPECT_THROW(make_optimizer(tiny_config(), "optim", {{{a}, 1.0}, {{b}, -1.0}}), UsageError);
 }
 
 TEST(Trainer, ResumeWithoutCheckpointIsAUsageError) {

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "beyond/core/safetensors.h"
 #include "beyond/engine/config.h"
+#include "beyond/engine/trainer.h"
 #include "beyond/tasks/run.h"
 #include "beyond/tasks/stn_task.h"
 #include "support/cli.h"
@@ -81,6 +83,24 @@ TEST(StnTask, ATransformerAfterTheFirstConvStageTrainsWithinTheBudgetAndDrawsOnT
   fcn.set_assignment("stn.after_conv=1");
   options.out_dir = dir / "fcn";
   EXPECT_THROW(train_run(fcn, options), UsageError);
+}
+
+TEST(StnTask, TheLocalisationNetTrainsAtItsOwnMultipleOfTheLearningRate) {
+  test::TempDir dir;
+  auto cfg = tiny("st-cnn", "rts", false);
+  cfg.set_assignment("train.steps=3");
+  cfg.set_assignment("stn.loc_lr_scale=0");  // frozen: the transformer stays the identity
+  auto task = std::make_shared<StnTask>(cfg);
+  TensorMap loc_before;
+  for (const auto& [name, value] : state_dict(*task->model()->transformer())) loc_before[name] = value.clone();
+  const auto fc_before = state_dict(*task->model()).at("fcs.0.weight").clone();
+  Trainer(task, cfg, TrainerOptions::from_config(cfg).run_dir(dir / "run").progress(false).visualize(false)).run();
+  for (const auto& [name, value] : state_dict(*task->model()->transformer()))
+    EXPECT_TRUE(torch::equal(value, loc_before.at(name))) << name;
+  EXPECT_FALSE(torch::equal(state_dict(*task->model()).at("fcs.0.weight"), fc_before));
+
+  cfg.set_assignment("stn.loc_lr_scale=-1");
+  EXPECT_THROW(StnTask{cfg}, UsageError);
 }
 
 TEST(StnCli, TrainWithShorthandsThenShowRectified) {

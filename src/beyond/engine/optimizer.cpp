@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 
 #include "beyond/core/error.h"
 #include "beyond/engine/config.h"
@@ -12,6 +13,13 @@ namespace beyond {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const std::string& section,
                                                         const std::vector<torch::Tensor>& params) {
+  return make_optimizer(cfg, section, std::vector<ParameterGroup>{{params, 1.0}});
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_single_group_optimizer(const Config& cfg, const std::string& section,
+                                                                     const std::vector<torch::Tensor>& params) {
   const std::string name = cfg.get_string(section + ".name");
   const double lr = cfg.get_double(section + ".lr");
   const double wd = cfg.get_double(section + ".weight_decay");
@@ -34,8 +42,52 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const
   throw UsageError(str("unknown optimizer '", name, "' in ", section, ".name (use sgd, adam or adamw)"));
 }
 
-void set_learning_rate(torch::optim::Optimizer& opt, double lr) {
-  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const std::string& section,
+                                                        const std::vector<ParameterGroup>& groups) {
+  BEYOND_CHECK(!groups.empty(), "make_optimizer: no parameter groups for ", section);
+  // The optimizer is built on the first group, and the others are added to it with the same options,
+  // so every kind of optimizer takes groups without a constructor per kind.
+  auto opt = make_single_group_optimizer(cfg, section, groups.front().parameters);
+  for (size_t g = 1; g < groups.size(); ++g) opt->add_param_group(torch::optim::OptimizerParamGroup(groups[g].parameters));
+  std::vector<double> scales;
+  for (const auto& g : groups) {
+    BEYOND_CHECK_USAGE(g.lr_scale >= 0 && std::isfinite(g.lr_scale), section,
+                       ": a learning-rate multiplier must be >= 0, got ", g.lr_scale);
+    scales.push_back(g.lr_scale);
+  }
+  set_learning_rate(*opt, cfg.get_double(section + ".lr"), scales);
+  return opt;
+}
+
+std::vector<ParameterGroup> parameter_groups(const std::vector<torch::Tensor>& all,
+                                             const std::vector<ParameterGroup>& scaled) {
+  std::map<const void*, int> subset_of;  // parameter -> index into scaled
+  for (size_t s = 0; s < scaled.size(); ++s)
+    for (const auto& p : scaled[s].parameters)
+      BEYOND_CHECK(subset_of.emplace(p.unsafeGetTensorImpl(), static_cast<int>(s)).second,
+                   "parameter_groups: a parameter is in two scaled subsets");
+  ParameterGroup rest;
+  size_t found = 0;
+  for (const auto& p : all) {
+    if (subset_of.count(p.unsafeGetTensorImpl())) ++found;
+    else rest.parameters.push_back(p);
+  }
+  BEYOND_CHECK(found == subset_of.size(), "parameter_groups: ", subset_of.size() - found,
+               " scaled parameters are not among the part's parameters");
+  std::vector<ParameterGroup> groups;
+  if (!rest.parameters.empty() || scaled.empty()) groups.push_back(std::move(rest));
+  for (const auto& s : scaled)
+    if (!s.parameters.empty()) groups.push_back(s);
+  return groups;
+}
+
+void set_learning_rate(torch::optim::Optimizer& opt, double lr, const std::vector<double>& lr_scales) {
+  auto& groups = opt.param_groups();
+  BEYOND_CHECK(lr_scales.empty() || lr_scales.size() == groups.size(), "set_learning_rate: ", lr_scales.size(),
+               " multipliers for ", groups.size(), " parameter groups");
+  for (size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(lr_scales.empty() ? lr : lr * lr_scales[g]);
 }
 
 LrSchedule LrSchedule::from_config(const Config& cfg, const std::string& section, int64_t total_steps) {

@@ -17,11 +17,25 @@ namespace beyond {
 
 class Config;
 
+/// Parameters that train at `lr_scale` times the section's learning rate.
+struct ParameterGroup {
+  std::vector<torch::Tensor> parameters;
+  double lr_scale = 1.0;
+};
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const std::string& section,
                                                         const std::vector<torch::Tensor>& params);
+/// One optimizer parameter group per entry, in order, each at the section's lr times its scale.
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& cfg, const std::string& section,
+                                                        const std::vector<ParameterGroup>& groups);
 
-/// Sets the learning rate of every parameter group.
-void set_learning_rate(torch::optim::Optimizer& opt, double lr);
+/// `all` split into groups: those not in any of `scaled` first (scale 1, omitted when empty), then
+/// each of `scaled`. A parameter in two subsets, or in a subset but not in `all`, is an error.
+std::vector<ParameterGroup> parameter_groups(const std::vector<torch::Tensor>& all,
+                                             const std::vector<ParameterGroup>& scaled);
+
+/// Sets group g's learning rate to lr * lr_scales[g] (every group to lr when lr_scales is empty).
+void set_learning_rate(torch::optim::Optimizer& opt, double lr, const std::vector<double>& lr_scales = {});
 
 struct LrSchedule {
   std::string kind = "constant";

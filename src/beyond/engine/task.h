@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "beyond/engine/optimizer.h"
+
 namespace beyond {
 
 class Config;
@@ -27,6 +29,9 @@ struct OptimizedPart {
   std::vector<torch::Tensor> parameters;
   /// Config section that configures this part's optimizer and schedule ("optim", "optim_d", ...).
   std::string config_section = "optim";
+  /// Subsets of `parameters` that train at a multiple of the section's learning rate (a spatial
+  /// transformer's localisation net at 0.1x); the schedule moves them with the rest, 0 freezes them.
+  std::vector<ParameterGroup> scaled = {};
 };
 
 /// Given to Task::train_step. `optimize` zeroes the part's gradients, backpropagates `loss`,

@@ -47,6 +47,7 @@ namespace {
 struct Part {
   OptimizedPart spec;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<double> lr_scales;  // of the optimizer's parameter groups, in order
   LrSchedule schedule;
 };
 
@@ -90,7 +91,9 @@ struct Trainer::Impl : StepContext {
     BEYOND_CHECK_USAGE(total_steps > 0, "nothing to train: train.steps and train.epochs give 0 steps");
     for (auto& spec : task->parts()) {
       Part p;
-      p.optimizer = make_optimizer(cfg, spec.config_section, spec.parameters);
+      const auto groups = parameter_groups(spec.parameters, spec.scaled);
+      for (const auto& g : groups) p.lr_scales.push_back(g.lr_scale);
+      p.optimizer = make_optimizer(cfg, spec.config_section, groups);
       p.schedule = LrSchedule::from_config(cfg, spec.config_section, total_steps);
       p.spec = std::move(spec);
       parts.emplace(p.spec.name, std::move(p));
@@ -213,7 +216,7 @@ struct Trainer::Impl : StepContext {
     int64_t last_saved = -1;
 
     for (current_step = start; current_step < total_steps; ++current_step) {
-      for (auto& [name, part] : parts) set_learning_rate(*part.optimizer, part.schedule.at(current_step));
+      for (auto& [name, part] : parts) set_learning_rate(*part.optimizer, part.schedule.at(current_step), part.lr_scales);
       Metrics m = task->train_step(*this);
       for (const auto& [k, v] : m) window[k] += v;
       ++window_count;

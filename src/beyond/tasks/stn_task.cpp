@@ -70,6 +70,9 @@ StnTask::StnTask(const Config& cfg) {
   augment_ = cfg.get_bool("data.augment");
   batch_size_ = cfg.get_int("data.batch_size");
   theta_every_ = cfg.get_int("stn.theta_every");
+  // Run directories from before the key existed trained the transformer at the classifier's rate.
+  loc_lr_scale_ = cfg.has("stn.loc_lr_scale") ? cfg.get_double("stn.loc_lr_scale") : 1.0;
+  BEYOND_CHECK_USAGE(loc_lr_scale_ >= 0, "stn.loc_lr_scale must be >= 0 (a multiple of optim.lr), got ", loc_lr_scale_);
   const int64_t canvas = data::distortion_canvas(distortion_.kind());
 
   // Model: the plain one, or the ST one with the plain one's parameter budget.
@@ -103,7 +106,11 @@ StnTask::StnTask(const Config& cfg) {
 
 NamedModules StnTask::modules() { return {{"classifier", model_.ptr()}}; }
 
-std::vector<OptimizedPart> StnTask::parts() { return {{"model", model_->parameters(), "optim"}}; }
+std::vector<OptimizedPart> StnTask::parts() {
+  OptimizedPart part{"model", model_->parameters(), "optim"};
+  if (has_transformer() && loc_lr_scale_ != 1.0) part.scaled.push_back({model_->transformer()->parameters(), loc_lr_scale_});
+  return {part};
+}
 
 void StnTask::record_theta(int64_t step) {
   if (!has_transformer()) return;

@@ -68,6 +68,7 @@ class StnTask : public Task {
   std::unique_ptr<data::DataLoader> loader_;
   torch::Tensor test_images_, test_labels_;
   int64_t theta_every_ = 100;
+  double loc_lr_scale_ = 1.0;  ///< the transformer's learning rate as a multiple of optim.lr
   torch::Tensor theta_probe_;  ///< fixed distorted test images whose θ is recorded
   std::vector<std::pair<int64_t, torch::Tensor>> theta_history_;
   int64_t steps_done_ = 0;
