@@ -1,5 +1,5 @@
 // beyond data scenes --out DIR ..., beyond data show DIR --split val --n 16 --out preview.png,
-// beyond data kjv --out DIR
+// beyond data kjv|fortunes|jargon --out DIR
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "beyond/core/opencv_interop.h"
 #include "beyond/data/formats/coco.h"
 #include "beyond/data/generators/scenes.h"
+#include "beyond/data/text/debian_texts.h"
 #include "beyond/data/text/kjv.h"
 #include "beyond/viz/draw_instances.h"
 #include "beyond/viz/grid.h"
@@ -105,18 +106,33 @@ void add_show(CLI::App& data, const GlobalOptions&) {
   });
 }
 
-void add_kjv(CLI::App& data) {
-  auto a = std::make_shared<std::pair<std::string, data::KjvOptions>>();
-  auto* cmd = data.add_subcommand(
-      "kjv", "extract the King James Bible (Debian bible-kjv) into a text corpus folder: kjv.txt and "
-             "train/val/test.txt (last 5% test, the 5% before it val)");
-  cmd->add_option("--out", a->first, "output folder (left as it is if already complete)")->required();
-  cmd->add_option("--bible-data", a->second.data_dir, "folder of bible.data")->capture_default_str();
-  cmd->callback([a] {
-    const data::KjvSummary s = data::extract_kjv(a->first, a->second);
-    std::cout << (s.reused ? "already there: " : "wrote ") << a->first << " (" << s.bytes << " bytes; train "
-              << s.train << ", val " << s.val << ", test " << s.test << " characters)\n";
-  });
+void print_corpus(const std::string& out, const data::CorpusSummary& s) {
+  std::cout << (s.reused ? "already there: " : "wrote ") << out << " (" << s.bytes << " bytes; train " << s.train
+            << ", val " << s.val << ", test " << s.test << " characters)\n";
+}
+
+constexpr const char* kSplitHelp = " into a text corpus folder: the whole text and train/val/test.txt (last 5% test, "
+                                   "the 5% before it val), for `beyond train char-lm --data DIR`";
+
+void add_text_corpora(CLI::App& data) {
+  auto out = std::make_shared<std::string>();
+  auto kjv = std::make_shared<data::KjvOptions>();
+  auto* cmd = data.add_subcommand("kjv", std::string("extract the King James Bible (Debian bible-kjv)") + kSplitHelp);
+  cmd->add_option("--out", *out, "output folder (left as it is if already complete)")->required();
+  cmd->add_option("--bible-data", kjv->data_dir, "folder of bible.data")->capture_default_str();
+  cmd->callback([out, kjv] { print_corpus(*out, data::extract_kjv(*out, *kjv)); });
+
+  auto fortunes = std::make_shared<data::FortunesOptions>();
+  cmd = data.add_subcommand("fortunes", std::string("extract the fortunes (Debian fortunes)") + kSplitHelp);
+  cmd->add_option("--out", *out, "output folder (left as it is if already complete)")->required();
+  cmd->add_option("--fortunes-dir", fortunes->dir, "folder of the fortune files")->capture_default_str();
+  cmd->callback([out, fortunes] { print_corpus(*out, data::extract_fortunes(*out, *fortunes)); });
+
+  auto jargon = std::make_shared<data::JargonOptions>();
+  cmd = data.add_subcommand("jargon", std::string("extract the Jargon File (Debian jargon-text)") + kSplitHelp);
+  cmd->add_option("--out", *out, "output folder (left as it is if already complete)")->required();
+  cmd->add_option("--jargon-file", jargon->file, "the gzipped Jargon File")->capture_default_str();
+  cmd->callback([out, jargon] { print_corpus(*out, data::extract_jargon(*out, *jargon)); });
 }
 
 }  // namespace
@@ -126,7 +142,7 @@ void add_data(CLI::App& app, const GlobalOptions& global) {
   data->require_subcommand(1);
   add_scenes(*data, global);
   add_show(*data, global);
-  add_kjv(*data);
+  add_text_corpora(*data);
 }
 
 }  // namespace beyond::cli
