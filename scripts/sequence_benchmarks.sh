@@ -8,12 +8,11 @@
 #   scripts/sequence_benchmarks.sh                 # everything (see the time estimate below)
 #   TASKS=adding LENGTHS=100 SEEDS=1 scripts/sequence_benchmarks.sh   # the headline cell only
 #
-# Expected wall time (measured here at T = 100, hidden 128, batch 64, --threads 1, on a shared 2-core
-# machine: LSTM ~12 steps/s, GRU ~15, RNN ~45; own cells and fused path within 20% of each other):
-# a run of STEPS=5000 takes ~3.5 min (LSTM) at T = 50, ~7 min at T = 100, ~14 min at T = 200; GRU
-# ~0.8x, RNN ~0.25x of that; the copy task's sequences are 20 steps longer. One (task, clip, seed)
-# row over the three T and three cells is ~50 min, so the full grid (2 tasks x 2 clip x SEEDS=3)
-# is ~10 hours; SEEDS=1 ~3.5 hours; the headline (TASKS=adding LENGTHS=100 SEEDS=1) ~25 min.
+# Wall time, measured (2026-11-30, STEPS=3000, hidden 128, batch 64, --threads 1, two runs at a time on
+# the 2-core machine): one seed of the whole grid is ~105 minutes of one core (adding ~45, copy ~60;
+# per run: RNN 1-3 min, GRU 2-4, LSTM 2.5-7.5, growing with T). SEEDS=3 is ~5.3 core-hours, so about
+# 2.7 hours when two invocations split the grid between them by TASKS / LENGTHS (they must not share a
+# run). The headline cell (TASKS=adding LENGTHS=100 SEEDS=1) is ~10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +23,7 @@ LENGTHS=${LENGTHS:-"50 100 200"}
 CELLS=${CELLS:-"rnn lstm gru"}
 CLIPS=${CLIPS:-"1.0 0"}          # train.clip_grad_norm; 0 = no clipping
 SEEDS=${SEEDS:-3}
-STEPS=${STEPS:-5000}
+STEPS=${STEPS:-3000}
 THREADS=${THREADS:-1}
 
 mkdir -p "$OUT"
