@@ -48,6 +48,7 @@ CorpusSummary write_corpus_cache(const std::string& dir, const std::string& name
                                  const std::vector<std::pair<std::string, std::string>>& provenance) {
   ensure_writable_dir(dir);
   const fs::path d(dir);
+  fs::remove(d / (name + ".json"));  // until the new one is written, the folder is incomplete
   const auto cps = decode_utf8(text, what);
   const auto sizes = split_sizes(static_cast<int64_t>(cps.size()), split.val_fraction, split.test_fraction);
   write_file_atomic((d / (name + ".txt")).string(), text);
