@@ -3,6 +3,7 @@
 // forward (no grad) and forward + backward (input, weight and bias gradients), same thread count.
 //
 //   conv_transpose_vs_aten --threads 1,2 --reps 7
+//   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/blas conv_transpose_vs_aten   # ATen on the reference BLAS
 // prints a Markdown table: median ms per call for each, and ATen / ours.
 #include <torch/torch.h>
 

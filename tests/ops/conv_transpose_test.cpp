@@ -172,6 +172,21 @@ TEST(ConvTranspose2d, GradientsMatchCentralDifferencesInFloat64) {
   }
 }
 
+// The backward is a composition of differentiable ops, so double backward works: a gradient penalty
+// (d/dw of |dL/dx|^2) equals ATen's.
+TEST(ConvTranspose2d, DoubleBackwardEqualsAtenInFloat32) {
+  torch::manual_seed(4);
+  auto x = torch::randn({2, 3, 5, 5}).requires_grad_();
+  auto w = torch::randn({3, 4, 4, 4}).requires_grad_();
+  auto b = torch::randn({4}).requires_grad_();
+  auto penalty_grad = [&](bool use_ours) {
+    auto y = use_ours ? ops::conv_transpose2d(x, w, b, {2, 2}, {1, 1}) : torch::conv_transpose2d(x, w, b, {2, 2}, {1, 1});
+    auto gx = torch::autograd::grad({y.pow(2).sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    return torch::autograd::grad({gx.pow(2).sum()}, {w})[0];
+  };
+  expect_close(penalty_grad(true), penalty_grad(false), 1e-4, "d/dw |dL/dx|^2");
+}
+
 TEST(ConvTranspose2d, ChecksNameTheArgumentAndTheExpectation) {
   auto x = torch::randn({1, 4, 5, 5});
   auto w = torch::randn({4, 3, 4, 4});
