@@ -180,7 +180,8 @@ TEST(ConvTranspose2d, DoubleBackwardEqualsAtenInFloat32) {
   auto w = torch::randn({3, 4, 4, 4}).requires_grad_();
   auto b = torch::randn({4}).requires_grad_();
   auto penalty_grad = [&](bool use_ours) {
-    auto y = use_ours ? ops::conv_transpose2d(x, w, b, {2, 2}, {1, 1}) : torch::conv_transpose2d(x, w, b, {2, 2}, {1, 1});
+    auto y = use_ours ? ops::conv_transpose2d(x, w, b, {2, 2}, {1, 1})
+                      : torch::conv_transpose2d(x, w, b, {2, 2}, {1, 1});
     auto gx = torch::autograd::grad({y.pow(2).sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
     return torch::autograd::grad({gx.pow(2).sum()}, {w})[0];
   };
