@@ -68,6 +68,78 @@ TEST(BilinearUpsample, StartsPerChannelAndIsLearnableUnlessFixed) {
   EXPECT_NE(test::error_of([&] { up(torch::zeros({1, 3, 4, 4})); }).find("expected [N, 2, H, W]"), std::string::npos);
 }
 
+/// The diagonal bilinear weight [C, C, K, K] that BilinearUpsample starts from.
+torch::Tensor diagonal_bilinear(int64_t channels, int64_t kernel, torch::Dtype dtype) {
+  auto w = torch::zeros({channels, channels, kernel, kernel}, dtype);
+  for (int64_t c = 0; c < channels; ++c) w[c][c].copy_(bilinear_kernel(kernel));
+  return w;
+}
+
+// The interpolation path is the transposed convolution with the diagonal bilinear weight: same output
+// and same input gradient as ATen's conv_transpose2d, for FCN's even kernels (K = 2f, f even), the
+// odd ones of strided-convolution grids (K = 2f - 1, f odd), a factor that is not a power of two, and
+// channels-last input. Tolerances (rounding order only): float32 1e-6 of the largest value, float64
+// 1e-12; ten times that for the input gradient, which sums up to K^2 products per value. In float64
+// with f not a power of two the layer's kernel (float32, as stored) differs from the exact weights
+// 1 - d / f that interpolation uses by float32 rounding: there the bound is 2e-7.
+TEST(BilinearUpconvolution, EqualsAtenTransposedConvolutionForwardAndBackward) {
+  torch::manual_seed(0);
+  const std::vector<std::pair<int64_t, int64_t>> cases = {{2, 4}, {4, 8}, {8, 16}, {32, 64}, {6, 12}, {3, 5}, {5, 9}};
+  for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
+    for (const auto& [f, k] : cases) {
+      const bool exact_kernel = (f & (f - 1)) == 0;  // 1 - d / f is exact in float32
+      const double tol = dtype == torch::kFloat32 ? 1e-6 : exact_kernel ? 1e-12 : 2e-7;
+      for (const bool channels_last : {false, true}) {
+        ASSERT_TRUE(bilinear_upconvolution_supported(f, k)) << f << " " << k;
+        auto x = torch::randn({2, 3, 5, 7}, dtype);
+        if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+        const auto xa = x.detach().clone().requires_grad_(), xo = x.detach().clone().requires_grad_();
+        const auto ref = torch::conv_transpose2d(xa, diagonal_bilinear(3, k, dtype), {}, {f, f});
+        const auto ours = bilinear_upconvolution(xo, f, k);
+        ASSERT_EQ(ours.sizes(), ref.sizes()) << "f " << f << " K " << k;
+        const double scale = ref.abs().max().item<double>();
+        EXPECT_LT((ours - ref).abs().max().item<double>(), tol * scale) << "f " << f << " K " << k;
+        const auto seed = torch::randn_like(ref);
+        ref.backward(seed);
+        ours.backward(seed);
+        EXPECT_LT((xo.grad() - xa.grad()).abs().max().item<double>(), tol * xa.grad().abs().max().item<double>() * 10)
+            << "f " << f << " K " << k;
+      }
+    }
+  }
+  EXPECT_FALSE(bilinear_upconvolution_supported(2, 3));  // 3f - K odd: the crop would fall between pixels
+  EXPECT_FALSE(bilinear_upconvolution_supported(1, 2));
+  EXPECT_NE(test::error_of([] { bilinear_upconvolution(torch::zeros({1, 1, 4, 4}), 2, 3); }).find("not supported"),
+            std::string::npos);
+}
+
+// A fixed layer interpolates; once its weight is no longer the bilinear diagonal (a state dict
+// loaded into it, or any write) it convolves with what it holds; a learnable one in training mode
+// convolves, so that its weight gets a gradient.
+TEST(BilinearUpsample, InterpolatesOnlyWhileTheWeightIsBilinearAndNeedsNoGradient) {
+  torch::manual_seed(1);
+  const auto x = torch::randn({1, 2, 6, 6});
+  BilinearUpsample fixed(BilinearUpsampleOptions(2, 8).learnable(false));
+  const auto conv = [&](const torch::Tensor& w) { return torch::conv_transpose2d(x, w, {}, {8, 8}); };
+  EXPECT_LT((fixed(x) - conv(fixed->weight)).abs().max().item<float>(), 1e-5);
+  {
+    torch::NoGradGuard no_grad;
+    fixed->weight[0][1][3][3] = 0.5;  // mixes channel 0 into channel 1: interpolation would miss it
+  }
+  const auto mixed = fixed(x);
+  EXPECT_LT((mixed - conv(fixed->weight)).abs().max().item<float>(), 1e-5);
+  EXPECT_GT((mixed - bilinear_upconvolution(x, 8, 16)).abs().max().item<float>(), 1e-2);
+  {
+    torch::NoGradGuard no_grad;
+    fixed->reset_parameters();
+  }
+  EXPECT_TRUE(torch::equal(fixed(x), bilinear_upconvolution(x, 8, 16)));  // interpolating again
+  BilinearUpsample learnable(BilinearUpsampleOptions(2, 8));
+  learnable(x).sum().backward();
+  ASSERT_TRUE(learnable->weight.grad().defined());
+  EXPECT_GT(learnable->weight.grad().abs().sum().item<float>(), 0);
+}
+
 /// Centre of mass, in image pixels, of row-profile `v` on a grid (cells at stride * t + origin).
 double centre_in_pixels(const torch::Tensor& v, const GridGeometry& g) {
   const auto t = torch::arange(v.size(0), torch::kFloat64);

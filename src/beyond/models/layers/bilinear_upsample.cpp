@@ -15,6 +15,29 @@ torch::Tensor upconvolution(const torch::Tensor& x, const torch::Tensor& weight,
   return ops::conv_transpose2d(x, weight, bias, {stride, stride});
 }
 
+bool bilinear_upconvolution_supported(int64_t stride, int64_t kernel_size) {
+  return stride >= 2 && (kernel_size == 2 * stride || kernel_size == 2 * stride - 1) && (3 * stride - kernel_size) % 2 == 0;
+}
+
+// The transposed convolution gives output o (along one axis) the inputs i with weight
+// 1 - |o - f i - c| / f, c = (K - 1) / 2: the two inputs around u = (o - c) / f, linearly
+// interpolated, and zero beyond the edges. interpolate(align_corners = false) by f gives output o' the
+// same interpolation at u' = (o' + 0.5) / f - 0.5 but repeats the edge values. Padding one zero on
+// each side supplies the zeros (u + 1 stays inside [0, h + 1]), and u' = u + 1 when
+// o' = o + (3f - K) / 2: crop there. With a power-of-two f the interpolation weights are the very
+// kernel values (exact in float); the sums differ from the convolution's only in rounding order.
+torch::Tensor bilinear_upconvolution(const torch::Tensor& x, int64_t stride, int64_t kernel_size) {
+  BEYOND_CHECK(bilinear_upconvolution_supported(stride, kernel_size), "bilinear_upconvolution: stride ", stride,
+               " and kernel ", kernel_size, " are not supported (need K = 2f with even f or K = 2f - 1 with odd f)");
+  BEYOND_CHECK(x.dim() == 4, "bilinear_upconvolution: expected [N, C, H, W], got ", x.sizes());
+  const int64_t f = stride, h = x.size(2), w = x.size(3);
+  const auto padded = at::constant_pad_nd(x, {1, 1, 1, 1});
+  const auto up = at::upsample_bilinear2d(padded, {(h + 2) * f, (w + 2) * f}, /*align_corners=*/false,
+                                          static_cast<double>(f), static_cast<double>(f));
+  const int64_t shift = (3 * f - kernel_size) / 2;
+  return up.slice(2, shift, shift + (h - 1) * f + kernel_size).slice(3, shift, shift + (w - 1) * f + kernel_size);
+}
+
 torch::Tensor bilinear_kernel(int64_t size) {
   BEYOND_CHECK(size >= 1, "bilinear_kernel: size must be >= 1, got ", size);
   const int64_t factor = (size + 1) / 2;
@@ -81,7 +104,24 @@ void BilinearUpsampleImpl::reset_parameters() {
 torch::Tensor BilinearUpsampleImpl::forward(const torch::Tensor& x) {
   BEYOND_CHECK(x.dim() == 4 && x.size(1) == options.channels(), "BilinearUpsample: expected [N, ",
                options.channels(), ", H, W], got ", x.sizes());
+  const bool needs_weight_grad = weight.requires_grad() && torch::GradMode::is_enabled();
+  if (!needs_weight_grad && bilinear_upconvolution_supported(options.factor(), kernel_size()) && weight_is_bilinear())
+    return bilinear_upconvolution(x, options.factor(), kernel_size());
   return upconvolution(x, weight, {}, options.factor());
+}
+
+bool BilinearUpsampleImpl::weight_is_bilinear() const {
+  if (checked_data_ != weight.data_ptr() || checked_version_ != weight._version()) {
+    torch::NoGradGuard no_grad;
+    const auto on = weight.diagonal(0, 0, 1).permute({2, 0, 1});  // [C, K, K]: weight[c][c]
+    const auto kernel = bilinear_kernel(kernel_size()).to(weight.dtype());
+    const auto per_pair = weight.abs().sum({2, 3});  // [C, C]
+    const bool nothing_off_diagonal = (per_pair - per_pair.diagonal().diag()).eq(0).all().item<bool>();
+    bilinear_ = nothing_off_diagonal && on.eq(kernel).all().item<bool>();
+    checked_data_ = weight.data_ptr();
+    checked_version_ = weight._version();
+  }
+  return bilinear_;
 }
 
 }  // namespace beyond::models
