@@ -15,35 +15,43 @@ torch::Tensor upconvolution(const torch::Tensor& x, const torch::Tensor& weight,
   return ops::conv_transpose2d(x, weight, bias, {stride, stride});
 }
 
-bool bilinear_upconvolution_supported(int64_t stride, int64_t kernel_size) {
-  return stride >= 2 && (kernel_size == 2 * stride || kernel_size == 2 * stride - 1) && (3 * stride - kernel_size) % 2 == 0;
+namespace {
+/// FCN's 1-D bilinear line of `size` taps, 1 - |j - c| / f, in float64; bilinear_kernel is its outer product.
+torch::Tensor bilinear_line(int64_t size) {
+  const int64_t factor = (size + 1) / 2;
+  const double centre = size % 2 == 1 ? factor - 1.0 : factor - 0.5;
+  return 1 - (torch::arange(size, torch::kFloat64) - centre).abs() / static_cast<double>(factor);
 }
 
-// The transposed convolution gives output o (along one axis) the inputs i with weight
-// 1 - |o - f i - c| / f, c = (K - 1) / 2: the two inputs around u = (o - c) / f, linearly
-// interpolated, and zero beyond the edges. interpolate(align_corners = false) by f gives output o' the
-// same interpolation at u' = (o' + 0.5) / f - 0.5 but repeats the edge values. Padding one zero on
-// each side supplies the zeros (u + 1 stays inside [0, h + 1]), and u' = u + 1 when
-// o' = o + (3f - K) / 2: crop there. With a power-of-two f the interpolation weights are the very
-// kernel values (exact in float); the sums differ from the convolution's only in rounding order.
+/// [(n - 1) f + K, n]: column i holds the line at rows f i .. f i + K - 1, so that M x is the 1-D
+/// transposed convolution of x with it.
+torch::Tensor interpolation_matrix(int64_t n, int64_t stride, int64_t kernel_size, torch::ScalarType dtype) {
+  const auto line = bilinear_line(kernel_size).to(dtype);
+  auto m = torch::zeros({(n - 1) * stride + kernel_size, n}, line.options());
+  for (int64_t i = 0; i < n; ++i) m.select(1, i).narrow(0, i * stride, kernel_size).copy_(line);
+  return m;
+}
+}  // namespace
+
+// The diagonal bilinear weight is separable per channel: W[c][c] = line line^T. So the transposed
+// convolution of one channel is A x B^T, with A and B the 1-D transposed convolutions along H and W as
+// matrices. Two matrix products replace C * K^2 multiply-adds per input value; autograd's backward of
+// them is A^T g B, the adjoint.
 torch::Tensor bilinear_upconvolution(const torch::Tensor& x, int64_t stride, int64_t kernel_size) {
-  BEYOND_CHECK(bilinear_upconvolution_supported(stride, kernel_size), "bilinear_upconvolution: stride ", stride,
-               " and kernel ", kernel_size, " are not supported (need K = 2f with even f or K = 2f - 1 with odd f)");
+  BEYOND_CHECK(stride >= 1 && kernel_size >= 1, "bilinear_upconvolution: stride and kernel must be >= 1, got ",
+               stride, " and ", kernel_size);
   BEYOND_CHECK(x.dim() == 4, "bilinear_upconvolution: expected [N, C, H, W], got ", x.sizes());
-  const int64_t f = stride, h = x.size(2), w = x.size(3);
-  const auto padded = at::constant_pad_nd(x, {1, 1, 1, 1});
-  const auto up = at::upsample_bilinear2d(padded, {(h + 2) * f, (w + 2) * f}, /*align_corners=*/false,
-                                          static_cast<double>(f), static_cast<double>(f));
-  const int64_t shift = (3 * f - kernel_size) / 2;
-  return up.slice(2, shift, shift + (h - 1) * f + kernel_size).slice(3, shift, shift + (w - 1) * f + kernel_size);
+  const auto a = interpolation_matrix(x.size(2), stride, kernel_size, x.scalar_type());
+  const auto b = interpolation_matrix(x.size(3), stride, kernel_size, x.scalar_type());
+  // Each product as one large GEMM over every row of every channel (rather than one small GEMM per
+  // channel): along H on the transposed (small) input first, then along W, which writes the output
+  // contiguously.
+  return torch::matmul(torch::matmul(x.transpose(2, 3), a.t()).transpose(2, 3), b.t());
 }
 
 torch::Tensor bilinear_kernel(int64_t size) {
   BEYOND_CHECK(size >= 1, "bilinear_kernel: size must be >= 1, got ", size);
-  const int64_t factor = (size + 1) / 2;
-  const double centre = size % 2 == 1 ? factor - 1.0 : factor - 0.5;
-  auto line = torch::arange(size, torch::kFloat64);
-  line = 1 - (line - centre).abs() / static_cast<double>(factor);
+  const auto line = bilinear_line(size);
   return torch::outer(line, line).to(torch::kFloat32);
 }
 
@@ -105,7 +113,7 @@ torch::Tensor BilinearUpsampleImpl::forward(const torch::Tensor& x) {
   BEYOND_CHECK(x.dim() == 4 && x.size(1) == options.channels(), "BilinearUpsample: expected [N, ",
                options.channels(), ", H, W], got ", x.sizes());
   const bool needs_weight_grad = weight.requires_grad() && torch::GradMode::is_enabled();
-  if (!needs_weight_grad && bilinear_upconvolution_supported(options.factor(), kernel_size()) && weight_is_bilinear())
+  if (!needs_weight_grad && weight_is_bilinear())
     return bilinear_upconvolution(x, options.factor(), kernel_size());
   return upconvolution(x, weight, {}, options.factor());
 }

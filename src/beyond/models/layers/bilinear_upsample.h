@@ -31,12 +31,10 @@ torch::Tensor upconvolution(const torch::Tensor& x, const torch::Tensor& weight,
                             int64_t stride);
 
 /// The same map as `upconvolution(x, W, {}, stride)` for W = bilinear_kernel(kernel_size) on every
-/// channel's diagonal (and zeros elsewhere), computed as what it is: per-channel linear interpolation,
-/// O(1) work per output value instead of C multiply-adds per kernel tap. Needs 3 * stride - kernel_size
-/// even (FCN's K = 2f with even f, or K = 2f - 1 with odd f); see bilinear_upconvolution_supported.
+/// channel's diagonal (and zeros elsewhere), computed as what it is: per-channel separable
+/// interpolation, two small matrix products instead of C multiply-adds per kernel tap and output value.
 /// Differentiable in x (the weight is fixed). Why it is exact: the comment in the .cpp file.
 torch::Tensor bilinear_upconvolution(const torch::Tensor& x, int64_t stride, int64_t kernel_size);
-bool bilinear_upconvolution_supported(int64_t stride, int64_t kernel_size);
 
 /// The bilinear interpolation kernel of side `size` (FCN's `upsample_filt`): factor f = (size + 1) / 2,
 /// centre c = f - 1 for odd sizes and f - 0.5 for even ones, k[i][j] = (1 - |i - c| / f)(1 - |j - c| / f).
