@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
       auto w = torch::randn({s.c_in, s.c_out, s.kernel, s.kernel}) * 0.05;
       auto b = torch::randn({s.c_out});
       if (s.fixed_bilinear) {
-        w.zero_();
-        for (int64_t c = 0; c < s.c_in; ++c) w[c][c].copy_(beyond::models::bilinear_kernel(s.kernel));
+        namespace m = beyond::models;
+        w = m::BilinearUpsample(m::BilinearUpsampleOptions(s.c_in, s.stride).kernel_size(s.kernel))->weight.detach();
         b = torch::Tensor();
       }
       const std::vector<int64_t> stride = {s.stride, s.stride}, padding = {s.padding, s.padding};

@@ -69,10 +69,8 @@ TEST(BilinearUpsample, StartsPerChannelAndIsLearnableUnlessFixed) {
 }
 
 /// The diagonal bilinear weight [C, C, K, K] that BilinearUpsample starts from.
-torch::Tensor diagonal_bilinear(int64_t channels, int64_t kernel, torch::Dtype dtype) {
-  auto w = torch::zeros({channels, channels, kernel, kernel}, dtype);
-  for (int64_t c = 0; c < channels; ++c) w[c][c].copy_(bilinear_kernel(kernel));
-  return w;
+torch::Tensor diagonal_bilinear(int64_t channels, int64_t stride, int64_t kernel, torch::Dtype dtype) {
+  return BilinearUpsample(BilinearUpsampleOptions(channels, stride).kernel_size(kernel))->weight.detach().to(dtype);
 }
 
 // The interpolation path is the transposed convolution with the diagonal bilinear weight: same output
@@ -92,7 +90,7 @@ TEST(BilinearUpconvolution, EqualsAtenTransposedConvolutionForwardAndBackward) {
         auto x = torch::randn({2, 3, 5, 7}, dtype);
         if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
         const auto xa = x.detach().clone().requires_grad_(), xo = x.detach().clone().requires_grad_();
-        const auto ref = torch::conv_transpose2d(xa, diagonal_bilinear(3, k, dtype), {}, {f, f});
+        const auto ref = torch::conv_transpose2d(xa, diagonal_bilinear(3, f, k, dtype), {}, {f, f});
         const auto ours = bilinear_upconvolution(xo, f, k);
         ASSERT_EQ(ours.sizes(), ref.sizes()) << "f " << f << " K " << k;
         const double scale = ref.abs().max().item<double>();
