@@ -226,6 +226,32 @@ TEST(CliDetect, TrainedRunDescribesItselfForDetectAndEvalDetection) {
   const double ap = scores["metrics"]["AP"].get<double>();
   EXPECT_TRUE(ap >= 0 && ap <= 1) << ap;
 
+  // A results file instead of a detector: the ground truth itself scores 1, every box named wrongly 0.
+  nlohmann::json truth = nlohmann::json::array(), misnamed = nlohmann::json::array();
+  const auto& cats = gt.at("categories");
+  for (const auto& g : gt.at("annotations")) {
+    nlohmann::json r = {{"image_id", g.at("image_id")}, {"category_id", g.at("category_id")}, {"bbox", g.at("bbox")},
+                        {"score", 1.0}};
+    truth.push_back(r);
+    for (size_t c = 0; c < cats.size(); ++c)
+      if (cats[c].at("id") == g.at("category_id")) r["category_id"] = cats[(c + 1) % cats.size()].at("id");
+    misnamed.push_back(r);
+  }
+  write_file_atomic(dir / "truth.json", truth.dump());
+  write_file_atomic(dir / "misnamed.json", misnamed.dump());
+  for (const auto& [file, expected] : {std::pair<std::string, double>{"truth", 1.0}, {"misnamed", 0.0}}) {
+    auto s = run_cli({"eval", "detection", "--results", dir / (file + ".json"), "--data", data, "--out",
+                      dir / (file + "_scores.json")},
+                     dir / ("log_" + file));
+    ASSERT_EQ(s.exit_code, 0) << s.output;
+    const auto m = read_json(dir / (file + "_scores.json")).at("metrics");
+    EXPECT_DOUBLE_EQ(m.at("AP").get<double>(), expected) << file;
+    EXPECT_DOUBLE_EQ(m.at("voc07_mAP").get<double>(), expected) << file;
+  }
+  auto both = run_cli({"eval", "detection", run, "--results", dir / "truth.json", "--data", data}, dir / "log_both");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_TRUE(contains(both.output, "drop the weights")) << both.output;
+
   // Weights whose categories differ from the data's.
   const auto other = write_untrained_weights(dir, "faster_rcnn_small", "other.safetensors");
   auto mismatch = run_cli({"eval", "detection", other, "--data", data, "--limit", "1"}, dir / "log_mismatch");
